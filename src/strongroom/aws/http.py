@@ -1,0 +1,87 @@
+"""Plain HTTP request and response values passed between the gateway and the protocol modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+
+class Headers:
+    """Case-insensitive, multi-valued HTTP headers that keep the client's spelling and order."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
+        self._items: list[tuple[str, str]] = list(items or [])
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        lname = name.lower()
+        values = [v for k, v in self._items if k.lower() == lname]
+        if not values:
+            return default
+        return ",".join(values)
+
+    def get_all(self, name: str) -> list[str]:
+        lname = name.lower()
+        return [v for k, v in self._items if k.lower() == lname]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(k.lower() == name.lower() for k, _ in self._items)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __setitem__(self, name: str, value: str) -> None:
+        lname = name.lower()
+        self._items = [(k, v) for k, v in self._items if k.lower() != lname]
+        self._items.append((name, value))
+
+    def add(self, name: str, value: str) -> None:
+        self._items.append((name, value))
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def keys(self) -> list[str]:
+        return [k for k, _ in self._items]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+@dataclass
+class HttpRequest:
+    """One HTTP request as the client sent it.
+
+    `raw_path` is the undecoded path (ASGI `raw_path`), `query_string` the undecoded query.
+    """
+
+    method: str
+    raw_path: str
+    query_string: str = ""
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+    secure_transport: bool = False
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "") or ""
+
+    def query_params(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query_string, keep_blank_values=True)
+
+
+@dataclass
+class HttpResponse:
+    """One HTTP response to send back whole (headers and body in a single write)."""
+
+    status: int = 200
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
