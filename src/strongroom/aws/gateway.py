@@ -1,0 +1,294 @@
+"""The gateway: from one HTTP request to one handler call and back, for every routed service.
+
+    identify the service (SigV4 scope, X-Amz-Target)  →  verify SigV4  →  find the operation
+    →  parse  →  validate  →  handler(ctx, params)  →  serialize  →  audit
+
+Everything after the body is read runs in a worker thread (handlers are synchronous and may
+wait on the database); the event loop only moves bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.model import OperationModel, Shape
+
+from strongroom.aws import sigv4
+from strongroom.aws.context import RequestContext
+from strongroom.aws.errors import AWSError, InternalFailure, NotImplementedOperation, ValidationError
+from strongroom.aws.http import HttpRequest, HttpResponse
+from strongroom.aws.protocols import Protocol, protocol_for
+from strongroom.aws.service import RoutedService
+from strongroom.aws.trail import build_entry
+from strongroom.aws.validation import validate
+from strongroom.core.clock import utcnow
+from strongroom.core.iam.credentials import CredentialError
+from strongroom.core.iam.principals import Principal
+from strongroom.core.kernel import Kernel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    service: RoutedService
+    protocol: Protocol
+
+
+class Gateway:
+    """Routes, authenticates, dispatches and records; also the internal dispatcher for ctx.call."""
+
+    def __init__(self, kernel: Kernel, services: list[RoutedService]) -> None:
+        self.kernel = kernel
+        self.services = {s.name: s for s in services}
+        self._by_signing_name: dict[str, RoutedService] = {}
+        self._by_target_prefix: dict[str, RoutedService] = {}
+        self._by_cbor_name: dict[str, RoutedService] = {}
+        self._protocols: dict[str, Protocol] = {}
+        for service in services:
+            self._by_signing_name.setdefault(service.signing_name, service)
+            if service.target_prefix:
+                self._by_target_prefix[service.target_prefix] = service
+            self._by_cbor_name[service.model.service_id.hyphenize()] = service
+            self._by_cbor_name[str(service.model.metadata.get("targetPrefix", ""))] = service
+            self._protocols[service.name] = protocol_for(service.model)
+
+    # -- the HTTP path ---------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        route: Route | None = None
+        operation: OperationModel | None = None
+        try:
+            info = sigv4.parse_authorization(request)
+            route = self._route(request, info.service if info else None)
+            family = route.protocol.name
+            if info is None:
+                raise sigv4.auth_error("missing", family, _missing_auth_message(family))
+            if info.access_key_id == "":
+                raise sigv4.auth_error(
+                    "unknown_key", family, "The security token included in the request is invalid."
+                )
+            try:
+                resolved = self.kernel.credentials.resolve(info.access_key_id, info.session_token)
+            except CredentialError as exc:
+                raise sigv4.auth_error(exc.kind, family, exc.message) from None
+            request.body = sigv4.verify(
+                request, info, resolved.secret_access_key, now=utcnow(), service_family=family
+            )
+        except AWSError as error:
+            route = route or self._fallback_route(request)
+            return route.protocol.serialize_error(route.service.model, None, error, request_id)
+        except Exception:
+            log.exception("request %s failed before dispatch", request_id)
+            route = route or self._fallback_route(request)
+            return route.protocol.serialize_error(route.service.model, None, InternalFailure(), request_id)
+
+        principal = resolved.principal
+        params: dict[str, Any] | None = None
+        ctx: RequestContext | None = None
+        result: dict[str, Any] | None = None
+        error: AWSError | None = None
+        try:
+            operation = route.protocol.find_operation(route.service.model, request)
+            params = route.protocol.parse_request(operation, request)
+            if operation.input_shape is not None:
+                _validate(operation.input_shape, params, route.protocol.name)
+            ctx = self._context(route.service, operation.name, info.region, principal, request_id, request)
+            result = self._run(ctx, route.service, operation.name, params)
+            response = route.protocol.serialize_response(operation, result, request_id)
+        except AWSError as exc:
+            error = exc
+            response = route.protocol.serialize_error(route.service.model, operation, exc, request_id)
+        except Exception:
+            log.exception("request %s (%s) failed", request_id, operation.name if operation else "?")
+            error = InternalFailure("An internal error occurred.")
+            response = route.protocol.serialize_error(route.service.model, operation, error, request_id)
+        if operation is not None:
+            self._record(
+                route.service,
+                operation,
+                info.region,
+                principal,
+                request_id,
+                request,
+                params,
+                result,
+                error,
+                ctx,
+                invoked_by=None,
+            )
+        return response
+
+    def _route(self, request: HttpRequest, signing_name: str | None) -> Route:
+        service: RoutedService | None = None
+        target = request.headers.get("x-amz-target")
+        if target:
+            service = self._by_target_prefix.get(target.rsplit(".", 1)[0])
+        if service is None and request.raw_path.startswith("/service/"):
+            service = self._by_cbor_name.get(request.raw_path.split("/")[2])
+        if service is None and signing_name is not None:
+            service = self._by_signing_name.get(signing_name)
+        if service is None:
+            return self._fallback_route(request)
+        return Route(service, self._protocols[service.name])
+
+    def _fallback_route(self, request: HttpRequest) -> Route:
+        """For a request that names no service we know: answer in the most likely wire form."""
+        body_is_form = "application/x-www-form-urlencoded" in (request.headers.get("content-type") or "")
+        if "Action=" in request.query_string or (body_is_form and b"Action=" in request.body[:4096]):
+            name = "sts"
+        elif request.headers.get("x-amz-target"):
+            name = "kms"
+        else:
+            name = "s3"
+        service = self.services.get(name) or next(iter(self.services.values()))
+        return Route(service, self._protocols[service.name])
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def _context(
+        self,
+        service: RoutedService,
+        operation: str,
+        region: str,
+        principal: Principal,
+        request_id: str,
+        request: HttpRequest,
+        called_via: tuple[str, ...] = (),
+    ) -> RequestContext:
+        return RequestContext(
+            kernel=self.kernel,
+            dispatcher=self,
+            service=service.name,
+            operation=operation,
+            region=region,
+            principal=principal,
+            request_id=request_id,
+            source_ip=request.source_ip,
+            user_agent=request.headers.get("user-agent") or "",
+            secure_transport=request.secure_transport,
+            access_denied=service.api.access_denied,
+            called_via=called_via,
+        )
+
+    @staticmethod
+    def _run(
+        ctx: RequestContext, service: RoutedService, operation: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        handler = service.api.handler(operation)
+        if handler is None:
+            raise NotImplementedOperation(service.signing_name, operation)
+        return handler(ctx, params)
+
+    def invoke(
+        self, parent: RequestContext, service_name: str, operation_name: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """An internal call from one service to another, as AWS services make them."""
+        service = self.services[service_name]
+        operation = service.model.operation_model(operation_name)
+        if operation.input_shape is not None:
+            validate(operation.input_shape, params)
+        request_id = str(uuid.uuid4())
+        invoked_by = parent.service_host
+        ctx = RequestContext(
+            kernel=self.kernel,
+            dispatcher=self,
+            service=service.name,
+            operation=operation_name,
+            region=parent.region,
+            principal=parent.principal,
+            request_id=request_id,
+            source_ip=parent.source_ip,
+            user_agent=invoked_by,
+            secure_transport=parent.secure_transport,
+            access_denied=service.api.access_denied,
+            called_via=(*parent.called_via, invoked_by),
+        )
+        result: dict[str, Any] | None = None
+        error: AWSError | None = None
+        try:
+            result = self._run(ctx, service, operation_name, params)
+            return result
+        except AWSError as exc:
+            error = exc
+            raise
+        finally:
+            self._record(
+                service,
+                operation,
+                parent.region,
+                parent.principal,
+                request_id,
+                None,
+                params,
+                result,
+                error,
+                ctx,
+                invoked_by=invoked_by,
+            )
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def _record(
+        self,
+        service: RoutedService,
+        operation: OperationModel,
+        region: str,
+        principal: Principal,
+        request_id: str,
+        request: HttpRequest | None,
+        params: dict[str, Any] | None,
+        result: dict[str, Any] | None,
+        error: AWSError | None,
+        ctx: RequestContext | None,
+        *,
+        invoked_by: str | None,
+    ) -> None:
+        try:
+            audit_region = "us-east-1" if service.api.global_service else region
+            entry = build_entry(
+                event_id=str(uuid.uuid4()),
+                request_id=request_id,
+                event_time=self.kernel.clock.now(),
+                service_host=f"{service.signing_name}.amazonaws.com",
+                operation=operation,
+                region=audit_region,
+                principal=principal,
+                source_ip=request.source_ip if request else "",
+                user_agent=(request.headers.get("user-agent") or "") if request else "",
+                request=params,
+                response=result,
+                error=(error.code, error.message) if error else None,
+                resources=ctx.audit_resources if ctx else [],
+                invoked_by=invoked_by,
+                host_header=request.host if request else "",
+                tls=request.secure_transport if request else False,
+                additional_event_data=ctx.additional_event_data if ctx else None,
+            )
+            self.kernel.audit.record(entry)
+        except Exception:
+            log.exception("could not build the audit record of request %s", request_id)
+
+
+# The query-protocol services (IAM, STS) answer shape violations with `ValidationError`.
+_VALIDATION_CODES = {"query": "ValidationError"}
+
+
+def _validate(shape: Shape, params: dict[str, Any], family: str) -> None:
+    try:
+        validate(shape, params)
+    except ValidationError as exc:
+        code = _VALIDATION_CODES.get(family)
+        if code is not None:
+            exc.code = code
+        raise
+
+
+def _missing_auth_message(family: str) -> str:
+    if family == "rest-xml":
+        return "Access Denied"
+    return "Missing Authentication Token"

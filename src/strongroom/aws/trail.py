@@ -1,0 +1,177 @@
+"""The CloudTrail record of one call (eventVersion 1.10), with secrets redacted by the model.
+
+A member is redacted when botocore's model marks its shape `sensitive`, or when its name is one
+of the always-secret names below; blobs (plaintexts, ciphertexts) are never recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.model import OperationModel, Shape
+
+from strongroom.core.audit import AuditEntry
+from strongroom.core.iam.principals import Principal
+
+REDACTED = "HIDDEN_DUE_TO_SECURITY_REASONS"
+_SECRET_NAMES = frozenset(
+    name.lower()
+    for name in (
+        "Plaintext", "SecretString", "SecretBinary", "Password", "NewPassword", "OldPassword",
+        "PrivateKey", "SecretAccessKey", "SessionToken", "Passphrase", "PrivateKeyPlaintext",
+        "SharedSecret", "KeyMaterial", "EncryptedKeyMaterial", "Value", "ClientSecret",
+        "ApiKeyValue", "SSECustomerKey", "CopySourceSSECustomerKey",
+    )
+)  # fmt: skip
+_READ_PREFIXES = ("Get", "List", "Describe", "Lookup", "Head", "Search", "Batch Get", "Verify", "Generate")
+
+
+def is_read_only(operation: str) -> bool:
+    if operation.startswith("Generate") and operation != "GenerateRandom":
+        return False  # GenerateDataKey and friends are recorded as non-read-only by CloudTrail.
+    return operation.startswith(_READ_PREFIXES) or operation in ("GetCallerIdentity", "Decrypt", "Encrypt")
+
+
+def redact(shape: Shape | None, value: Any) -> Any:
+    """A JSON-safe copy of `value` with sensitive members hidden and blobs dropped."""
+    if value is None:
+        return None
+    if shape is not None and shape.metadata.get("sensitive"):
+        return REDACTED
+    if isinstance(value, bytes):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        members = getattr(shape, "members", None) if shape is not None else None
+        for key, item in value.items():
+            if shape is not None and shape.type_name == "map":
+                member_shape = getattr(shape, "value", None)
+            else:
+                member_shape = members.get(key) if members else None
+            if str(key).lower() in _SECRET_NAMES and not isinstance(item, dict | list):
+                out[_camel(key, shape)] = REDACTED
+                continue
+            cleaned = redact(member_shape, item)
+            if cleaned is not None:
+                out[_camel(key, shape)] = cleaned
+        return out
+    if isinstance(value, list):
+        member = getattr(shape, "member", None) if shape is not None else None
+        return [redact(member, v) for v in value]
+    return value
+
+
+def _camel(key: str, shape: Shape | None) -> str:
+    if shape is not None and shape.type_name == "map":
+        return key
+    return key[:1].lower() + key[1:] if key else key
+
+
+def user_identity(principal: Principal, invoked_by: str | None = None) -> dict[str, Any]:
+    identity: dict[str, Any] = {
+        "type": principal.type,
+        "principalId": principal.principal_id,
+        "arn": principal.arn,
+        "accountId": principal.account_id,
+    }
+    if principal.access_key_id:
+        identity["accessKeyId"] = principal.access_key_id
+    if principal.type == "IAMUser" and principal.user_name:
+        identity["userName"] = principal.user_name
+    if principal.temporary:
+        context: dict[str, Any] = {
+            "attributes": {
+                "creationDate": principal.session_issued_at.isoformat().replace("+00:00", "Z")
+                if principal.session_issued_at
+                else None,
+                "mfaAuthenticated": "true" if principal.mfa_authenticated else "false",
+            }
+        }
+        if principal.type == "AssumedRole":
+            context["sessionIssuer"] = {
+                "type": "Role",
+                "principalId": principal.role_id,
+                "arn": principal.role_arn,
+                "accountId": principal.account_id,
+                "userName": principal.role_name,
+            }
+        if principal.source_identity:
+            context["sourceIdentity"] = principal.source_identity
+        identity["sessionContext"] = context
+    if invoked_by:
+        identity["invokedBy"] = invoked_by
+    return identity
+
+
+def build_entry(
+    *,
+    event_id: str,
+    request_id: str,
+    event_time: datetime,
+    service_host: str,
+    operation: OperationModel,
+    region: str,
+    principal: Principal,
+    source_ip: str,
+    user_agent: str,
+    request: dict[str, Any] | None,
+    response: dict[str, Any] | None,
+    error: tuple[str, str] | None,
+    resources: list[tuple[str, str]],
+    invoked_by: str | None,
+    host_header: str,
+    tls: bool,
+    additional_event_data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    read_only = is_read_only(operation.name)
+    record: dict[str, Any] = {
+        "eventVersion": "1.10",
+        "userIdentity": user_identity(principal, invoked_by),
+        "eventTime": event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": service_host,
+        "eventName": operation.name,
+        "awsRegion": region,
+        "sourceIPAddress": invoked_by or source_ip,
+        "userAgent": invoked_by or user_agent,
+        "requestParameters": redact(operation.input_shape, request) or None,
+        "responseElements": None
+        if read_only or error
+        else (redact(operation.output_shape, response) or None),
+        "requestID": request_id,
+        "eventID": event_id,
+        "readOnly": read_only,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": principal.account_id,
+        "eventCategory": "Management",
+    }
+    if error is not None:
+        record["errorCode"], record["errorMessage"] = error
+    if resources:
+        record["resources"] = [
+            {"accountId": principal.account_id, "type": kind, "ARN": name} for kind, name in resources
+        ]
+    if additional_event_data:
+        record["additionalEventData"] = additional_event_data
+    if tls:
+        record["tlsDetails"] = {
+            "tlsVersion": "TLSv1.3",
+            "cipherSuite": "TLS_AES_128_GCM_SHA256",
+            "clientProvidedHostHeader": host_header,
+        }
+    return AuditEntry(
+        event_id=event_id,
+        account_id=principal.account_id,
+        region=region,
+        event_time=event_time,
+        event_source=service_host,
+        event_name=operation.name,
+        read_only=read_only,
+        username=principal.name or None,
+        access_key_id=principal.access_key_id,
+        resources=tuple(resources),
+        record=record,
+    )

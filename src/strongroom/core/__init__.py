@@ -1,0 +1,1 @@
+"""The kernel every service shares: store, IAM, crypto, audit, scheduler, clock."""

@@ -1,0 +1,66 @@
+"""The kernel's parts assembled once per process: store, clock, root of trust, IAM, scheduler, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from strongroom.core.audit import AuditTrail
+from strongroom.core.clock import Clock
+from strongroom.core.crypto import RootOfTrust, open_root_of_trust
+from strongroom.core.iam.authorizer import Authorizer
+from strongroom.core.iam.credentials import Credentials
+from strongroom.core.scheduler import Scheduler
+from strongroom.core.store import Database
+
+
+@dataclass
+class Kernel:
+    """What every service handler can reach through its RequestContext."""
+
+    db: Database
+    clock: Clock
+    root: RootOfTrust
+    credentials: Credentials
+    authorizer: Authorizer
+    scheduler: Scheduler
+    audit: AuditTrail
+    data_dir: Path
+    dev: bool
+    default_region: str
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        data_dir: Path,
+        database_url: str,
+        dev: bool,
+        default_region: str,
+        root_key_provider: str = "file",
+    ) -> Kernel:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(database_url)
+        clock = Clock(data_dir / "dev-clock" if dev else None)
+        root = open_root_of_trust(root_key_provider, data_dir)
+        return cls(
+            db=db,
+            clock=clock,
+            root=root,
+            credentials=Credentials(db, root, clock, dev=dev),
+            authorizer=Authorizer(db),
+            scheduler=Scheduler(db, clock),
+            audit=AuditTrail(db),
+            data_dir=data_dir,
+            dev=dev,
+            default_region=default_region,
+        )
+
+    def start_background(self) -> None:
+        self.audit.start()
+        self.scheduler.start()
+
+    def close(self) -> None:
+        self.scheduler.stop()
+        self.audit.stop()
+        self.db.dispose()

@@ -1,0 +1,75 @@
+"""One database handle: short read transactions and serialized write transactions.
+
+SQLite: pysqlite's implicit BEGIN is switched off so SQLAlchemy owns transactions; writes take
+`BEGIN IMMEDIATE` so two writers never deadlock on a lock upgrade; WAL, foreign keys, a busy
+timeout and `synchronous=FULL` (an acknowledged write survives power loss, not only kill -9).
+PostgreSQL: READ COMMITTED; callers that order work take row locks (`with_for_update`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, exc
+from sqlalchemy.engine import Engine
+
+
+class Database:
+    """The engine plus the two ways in: `read()` and `write()`, each one transaction."""
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = url
+        self.dialect = url.split(":", 1)[0].split("+", 1)[0]
+        if self.dialect == "postgres":
+            self.dialect = "postgresql"
+        if self.dialect == "postgresql" and url.startswith(("postgresql://", "postgres://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        kwargs: dict[str, Any] = {"future": True}
+        if self.dialect == "postgresql":
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(strongroom_write=True)
+            with conn.begin():
+                yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("strongroom_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_unique_violation(error: exc.DBAPIError) -> bool:
+    """Whether a database error is a unique-constraint violation, on either dialect."""
+    return (
+        (isinstance(error, exc.IntegrityError)
+        and "unique" in str(error.orig).lower())
+        or (getattr(getattr(error, "orig", None), "sqlstate", None) == "23505")
+    )

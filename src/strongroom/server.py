@@ -1,0 +1,214 @@
+"""The ASGI application and the process that serves it (uvicorn, several workers).
+
+The parent process prepares the data dir once (migrations, root of trust, root credentials);
+each worker then opens its own kernel and serves. Paths under /_strongroom/ are Strongroom's
+own: the health check and, in dev mode only, the dev clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from strongroom import __version__
+from strongroom.aws.gateway import Gateway
+from strongroom.aws.http import Headers, HttpRequest, HttpResponse
+from strongroom.aws.models import ROUTED_MODELS, load_service_model
+from strongroom.aws.service import RoutedService, ServiceApi
+from strongroom.bootstrap import prepare
+from strongroom.config import CONFIG_ENV, Config
+from strongroom.core.kernel import Kernel
+from strongroom.services import SERVICE_APIS, load_api
+
+log = logging.getLogger("strongroom")
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+
+
+def build_gateway(kernel: Kernel) -> Gateway:
+    services: list[RoutedService] = []
+    for name in ROUTED_MODELS:
+        api_cls = load_api(name) if name in SERVICE_APIS else _unimplemented_api(name)
+        api = api_cls(kernel)
+        api.setup()
+        services.append(RoutedService(name=name, model=load_service_model(name), api=api))
+    return Gateway(kernel, services)
+
+
+def _unimplemented_api(name: str) -> type[ServiceApi]:
+    """A service whose model Strongroom routes but whose operations all answer NotImplemented."""
+    return type(f"Unimplemented{name.title()}Api", (ServiceApi,), {"model_name": name})
+
+
+class StrongroomApp:
+    """The ASGI app: Strongroom's own paths, then the AWS gateway."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.kernel: Kernel | None = None
+        self.gateway: Gateway | None = None
+        self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="strongroom-req")
+
+    def start(self) -> None:
+        c = self.config
+        self.kernel = Kernel.open(
+            data_dir=c.data_dir,
+            database_url=c.effective_database_url,
+            dev=c.dev,
+            default_region=c.region,
+            root_key_provider=c.root_key_provider,
+        )
+        self.gateway = build_gateway(self.kernel)
+        self.kernel.start_background()
+
+    def stop(self) -> None:
+        if self.kernel is not None:
+            self.kernel.close()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if self.gateway is None:  # started without lifespan (some test harnesses)
+            self.start()
+        request = await _read_request(scope, receive)
+        path = request.raw_path.split("?", 1)[0]
+        if path.startswith("/_strongroom/"):
+            response = await self._admin(path, request)
+        else:
+            loop = asyncio.get_running_loop()
+            assert self.gateway is not None
+            response = await loop.run_in_executor(self._executor, self.gateway.handle, request)
+        await _send_response(send, response)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.start()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _admin(self, path: str, request: HttpRequest) -> HttpResponse:
+        if path == "/_strongroom/health" and request.method in ("GET", "HEAD"):
+            return _json(200, {"status": "ok", "version": __version__, "dev": self.config.dev})
+        if path == "/_strongroom/dev/clock" and self.config.dev:
+            return await self._dev_clock(request)
+        return _json(404, {"__type": "NotFound", "message": f"No such Strongroom path: {path}"})
+
+    async def _dev_clock(self, request: HttpRequest) -> HttpResponse:
+        assert self.kernel is not None
+        kernel = self.kernel
+        if request.method == "GET":
+            return _json(200, {"now": _iso(kernel)})
+        if request.method != "POST":
+            return _json(405, {"__type": "MethodNotAllowed", "message": "Use GET or POST"})
+        try:
+            body = json.loads(request.body or b"{}")
+            seconds = float(body["advance_seconds"])
+            if not (seconds >= 0 and seconds < 10**10):
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            return _json(
+                400,
+                {"__type": "ValidationException", "message": "advance_seconds must be a number >= 0"},
+            )
+        kernel.clock.advance(seconds)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, kernel.scheduler.run_due)
+        return _json(200, {"now": _iso(kernel)})
+
+
+def _iso(kernel: Kernel) -> str:
+    return kernel.clock.now().isoformat().replace("+00:00", "Z")
+
+
+def _json(status: int, body: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(
+        status=status,
+        headers=Headers([("Content-Type", "application/json")]),
+        body=json.dumps(body).encode(),
+    )
+
+
+async def _read_request(scope: Scope, receive: Any) -> HttpRequest:
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    client = scope.get("client") or ("127.0.0.1", 0)
+    return HttpRequest(
+        method=scope["method"],
+        raw_path=raw_path.decode("latin-1"),
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]),
+        body=b"".join(chunks),
+        source_ip=client[0],
+        secure_transport=scope.get("scheme") == "https",
+    )
+
+
+async def _send_response(send: Any, response: HttpResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    if not any(k.lower() == b"content-length" for k, _ in headers):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def app_factory() -> StrongroomApp:
+    """The app uvicorn imports in each worker process (configuration comes from the environment)."""
+    return StrongroomApp(Config.from_env())
+
+
+def serve(config: Config) -> None:
+    import uvicorn
+
+    prepare(config)
+    os.environ[CONFIG_ENV] = config.to_json()
+    ssl: dict[str, Any] = {}
+    if config.tls_enabled:
+        from strongroom.tls import server_certificate
+
+        cert, key, password = server_certificate(config)
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key), "ssl_keyfile_password": password}
+    log.info(
+        "Strongroom %s listening on %s:%d (data dir %s)",
+        __version__,
+        config.host,
+        config.port,
+        config.data_dir,
+    )
+    uvicorn.run(
+        "strongroom.server:app_factory",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=75,
+        **ssl,
+    )
