@@ -16,7 +16,7 @@ ACCOUNT = "310987654321"
 
 @pytest.fixture(scope="module")
 def cloudtrail(make_client: Any) -> Any:
-    return make_client("cloudtrail", access_key=ACCOUNT)
+    return make_client("cloudtrail", access_key=ACCOUNT, parameter_validation=False)
 
 
 def _wait_for(cloudtrail: Any, key: str, value: str, timeout: float = 2.0) -> list[dict[str, Any]]:
@@ -111,7 +111,7 @@ def test_pagination_and_time_range(make_client: Any, cloudtrail: Any) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [
-        ({"MaxResults": 51}, "InvalidMaxResultsException"),
+        ({"MaxResults": 51}, "ValidationException"),  # the model bounds it: 1..50
         (
             {"StartTime": datetime(2026, 2, 1, tzinfo=UTC), "EndTime": datetime(2026, 1, 1, tzinfo=UTC)},
             "InvalidTimeRangeException",

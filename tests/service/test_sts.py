@@ -78,7 +78,7 @@ def test_a_trusted_user_assumes_a_role_and_acts_as_the_session(
 def test_an_untrusted_user_is_denied(iam: Any, user: dict[str, Any]) -> None:
     role = _role(iam, _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:user/someone-else"}))
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x")
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx")
     assert err.value.response["Error"]["Code"] == "AccessDenied"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     assert (
@@ -90,46 +90,54 @@ def test_an_untrusted_user_is_denied(iam: Any, user: dict[str, Any]) -> None:
 def test_trusting_the_account_needs_an_identity_policy_too(iam: Any, user: dict[str, Any]) -> None:
     role = _role(iam, _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x")
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx")
     assert err.value.response["Error"]["Code"] == "AccessDenied"
     iam.put_user_policy(
         UserName=user["name"],
         PolicyName="assume",
         PolicyDocument=_policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role["Arn"]}),
     )
-    assert user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x")["Credentials"]
+    assert user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx")["Credentials"]
 
 
 def test_external_id_condition(iam: Any, user: dict[str, Any]) -> None:
     role = _role(iam, _trust({"AWS": user["arn"]}, Condition={"StringEquals": {"sts:ExternalId": "abc-123"}}))
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x")
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx")
     assert err.value.response["Error"]["Code"] == "AccessDenied"
     with pytest.raises(ClientError):
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x", ExternalId="wrong-id")
-    assert user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x", ExternalId="abc-123")
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx", ExternalId="wrong-id")
+    assert user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx", ExternalId="abc-123")
 
 
 def test_the_root_user_cannot_assume_roles(iam: Any, make_client: Any) -> None:
     role = _role(iam, _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
     with pytest.raises(ClientError) as err:
-        make_client("sts", access_key=ACCOUNT).assume_role(RoleArn=role["Arn"], RoleSessionName="x")
+        make_client("sts", access_key=ACCOUNT).assume_role(RoleArn=role["Arn"], RoleSessionName="sx")
     assert err.value.response["Error"]["Code"] == "AccessDenied"
 
 
 def test_a_missing_role_is_a_denial(user: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/does-not-exist", RoleSessionName="x")
+        user["sts"].assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/does-not-exist", RoleSessionName="sx")
     assert err.value.response["Error"]["Code"] == "AccessDenied"
 
 
-def test_duration_beyond_the_roles_maximum_is_refused(iam: Any, user: dict[str, Any]) -> None:
+def test_duration_beyond_the_roles_maximum_is_refused(
+    iam: Any, user: dict[str, Any], make_client: Any
+) -> None:
     role = _role(iam, _trust({"AWS": user["arn"]}))
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x", DurationSeconds=7200)
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx", DurationSeconds=7200)
     assert err.value.response["Error"]["Code"] == "ValidationError"
+    unchecked = make_client(
+        "sts",
+        access_key=user["key"]["AccessKeyId"],
+        secret_key=user["key"]["SecretAccessKey"],
+        parameter_validation=False,
+    )
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x", DurationSeconds=60)
+        unchecked.assume_role(RoleArn=role["Arn"], RoleSessionName="sx", DurationSeconds=60)
     assert err.value.response["Error"]["Code"] == "ValidationError"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
@@ -160,7 +168,7 @@ def test_a_session_policy_narrows_the_role(iam: Any, user: dict[str, Any], make_
 def test_a_malformed_session_policy_is_refused(iam: Any, user: dict[str, Any]) -> None:
     role = _role(iam, _trust({"AWS": user["arn"]}))
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x", Policy='{"Statement": "nope"}')
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx", Policy='{"Statement": "nope"}')
     assert err.value.response["Error"]["Code"] == "MalformedPolicyDocument"
 
 
@@ -168,13 +176,13 @@ def test_cross_account_needs_both_sides(make_client: Any, user: dict[str, Any], 
     other_iam = make_client("iam", access_key=OTHER_ACCOUNT)
     role = _role(other_iam, _trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
     with pytest.raises(ClientError):
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x")  # the identity side does not allow
+        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx")  # the identity side does not allow
     iam.put_user_policy(
         UserName=user["name"],
         PolicyName="assume-any",
         PolicyDocument=_policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}),
     )
-    assumed = user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="x")
+    assumed = user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="sx")
     assert assumed["AssumedRoleUser"]["Arn"].startswith(f"arn:aws:sts::{OTHER_ACCOUNT}:assumed-role/")
 
 
@@ -200,7 +208,7 @@ def test_session_credentials_expire_when_the_clock_moves(
 
 def test_a_tampered_session_token_is_refused(iam: Any, user: dict[str, Any], make_client: Any) -> None:
     role = _role(iam, _trust({"AWS": user["arn"]}))
-    creds = user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="t")["Credentials"]
+    creds = user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="tt")["Credentials"]
     token = creds["SessionToken"]
     tampered = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
     session = make_client(
@@ -232,8 +240,16 @@ def test_get_session_token_for_a_user_and_not_for_a_session(
     assert err.value.response["Error"]["Code"] == "AccessDenied"
 
 
-def test_an_invalid_session_name_is_a_validation_error(user: dict[str, Any], iam: Any) -> None:
+def test_an_invalid_session_name_is_a_validation_error(
+    user: dict[str, Any], iam: Any, make_client: Any
+) -> None:
     role = _role(iam, _trust({"AWS": user["arn"]}))
+    unchecked = make_client(
+        "sts",
+        access_key=user["key"]["AccessKeyId"],
+        secret_key=user["key"]["SecretAccessKey"],
+        parameter_validation=False,
+    )
     with pytest.raises(ClientError) as err:
-        user["sts"].assume_role(RoleArn=role["Arn"], RoleSessionName="has spaces")
+        unchecked.assume_role(RoleArn=role["Arn"], RoleSessionName="has spaces")
     assert err.value.response["Error"]["Code"] == "ValidationError"

@@ -191,7 +191,9 @@ def decode_aws_chunked(
     if sent != declared_trailers:
         missing = sorted(declared_trailers - sent)
         extra = sorted(sent - declared_trailers)
-        raise _malformed(f"trailers declared in x-amz-trailer but not sent: {missing}; sent but not declared: {extra}")
+        raise _malformed(
+            f"trailers declared in x-amz-trailer but not sent: {missing}; sent but not declared: {extra}"
+        )
     if content_sha256 == STREAMING_SIGNED_TRAILER and signer is not None:
         if trailer_signature is None:
             raise _malformed("x-amz-trailer-signature missing")
@@ -201,7 +203,8 @@ def decode_aws_chunked(
     if total != decoded_length:
         raise ChunkedBodyError(
             "incomplete_body",
-            "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header",
+            "You did not provide the number of bytes specified by the "
+            "x-amz-decoded-content-length HTTP header",
         )
     decoded = b"".join(parts)
     for name, value in trailers:

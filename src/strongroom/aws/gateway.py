@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.model import OperationModel, Shape
+from botocore.model import OperationModel
 
 from strongroom.aws import sigv4
 from strongroom.aws.context import RequestContext
-from strongroom.aws.errors import AWSError, InternalFailure, NotImplementedOperation, ValidationError
+from strongroom.aws.errors import AWSError, InternalFailure, NotImplementedOperation
 from strongroom.aws.http import HttpRequest, HttpResponse
 from strongroom.aws.protocols import Protocol, protocol_for
 from strongroom.aws.service import RoutedService
@@ -79,9 +79,9 @@ class Gateway:
             request.body = sigv4.verify(
                 request, info, resolved.secret_access_key, now=utcnow(), service_family=family
             )
-        except AWSError as error:
+        except AWSError as auth_failure:
             route = route or self._fallback_route(request)
-            return route.protocol.serialize_error(route.service.model, None, error, request_id)
+            return route.protocol.serialize_error(route.service.model, None, auth_failure, request_id)
         except Exception:
             log.exception("request %s failed before dispatch", request_id)
             route = route or self._fallback_route(request)
@@ -96,7 +96,7 @@ class Gateway:
             operation = route.protocol.find_operation(route.service.model, request)
             params = route.protocol.parse_request(operation, request)
             if operation.input_shape is not None:
-                _validate(operation.input_shape, params, route.protocol.name)
+                validate(operation.input_shape, params)
             ctx = self._context(route.service, operation.name, info.region, principal, request_id, request)
             result = self._run(ctx, route.service, operation.name, params)
             response = route.protocol.serialize_response(operation, result, request_id)
@@ -272,20 +272,6 @@ class Gateway:
             self.kernel.audit.record(entry)
         except Exception:
             log.exception("could not build the audit record of request %s", request_id)
-
-
-# The query-protocol services (IAM, STS) answer shape violations with `ValidationError`.
-_VALIDATION_CODES = {"query": "ValidationError"}
-
-
-def _validate(shape: Shape, params: dict[str, Any], family: str) -> None:
-    try:
-        validate(shape, params)
-    except ValidationError as exc:
-        code = _VALIDATION_CODES.get(family)
-        if code is not None:
-            exc.code = code
-        raise
 
 
 def _missing_auth_message(family: str) -> str:

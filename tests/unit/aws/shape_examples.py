@@ -17,24 +17,22 @@ from __future__ import annotations
 import functools
 import random
 import string
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+# The stdlib's own regular-expression parser: it turns a pattern into a tree we can walk.
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from botocore.model import OperationModel, Shape
 
 from strongroom.aws.validation import java_pattern
 
-try:  # Python 3.11+
-    from re import _constants as _sre_constants
-    from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre_constants  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-
 __all__ = ["example_input", "example_output", "example_value"]
 
 MAX_DEPTH = 5
-_EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 _ALNUM = string.ascii_lowercase + string.digits
 
 
@@ -43,7 +41,9 @@ def example_value(shape: Shape, seed: int = 0, fill_optional: bool = True) -> An
     return _Generator(seed, fill_optional).value(shape, 0, ())
 
 
-def example_input(operation_model: OperationModel, seed: int = 0, fill_optional: bool = True) -> dict[str, Any]:
+def example_input(
+    operation_model: OperationModel, seed: int = 0, fill_optional: bool = True
+) -> dict[str, Any]:
     """Example parameters for an operation, as a boto3 user would pass them."""
     shape = operation_model.input_shape
     if shape is None:
@@ -51,7 +51,9 @@ def example_input(operation_model: OperationModel, seed: int = 0, fill_optional:
     return _Generator(seed, fill_optional).value(shape, 0, ())  # type: ignore[no-any-return]
 
 
-def example_output(operation_model: OperationModel, seed: int = 0, fill_optional: bool = True) -> dict[str, Any]:
+def example_output(
+    operation_model: OperationModel, seed: int = 0, fill_optional: bool = True
+) -> dict[str, Any]:
     """An example result for an operation, as a handler would return it."""
     shape = operation_model.output_shape
     if shape is None:
@@ -115,10 +117,7 @@ class _Generator:
     def _count(self, shape: Shape, depth: int, ancestors: tuple[str, ...]) -> int:
         low = int(shape.metadata.get("min", 0))
         high = int(shape.metadata.get("max", 3))
-        if depth >= MAX_DEPTH or not self.fill_optional:
-            wanted = low
-        else:
-            wanted = self.rng.randint(1, 2)
+        wanted = low if depth >= MAX_DEPTH or not self.fill_optional else self.rng.randint(1, 2)
         return max(low, min(wanted, high))
 
     # -- scalars -----------------------------------------------------------------------------
@@ -178,7 +177,7 @@ class _Generator:
 _PREFERRED_CHARS = "abcxyz0123456789ABCXYZ-_.:/ @+=,"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _string_matching(pattern: str, low: int, high: int) -> str | None:
     compiled = java_pattern(pattern)
     if compiled is None:
@@ -263,7 +262,7 @@ class _Builder:
         raise _NoExample("character class")
 
 
-_CATEGORY_TESTS = {
+_CATEGORY_TESTS: dict[str, Callable[[str], bool]] = {
     "CATEGORY_DIGIT": lambda ch: ch.isascii() and ch.isdigit(),
     "CATEGORY_NOT_DIGIT": lambda ch: not (ch.isascii() and ch.isdigit()),
     "CATEGORY_WORD": lambda ch: ch.isascii() and (ch.isalnum() or ch == "_"),
@@ -288,5 +287,3 @@ def _in_class(ch: str, items: Any) -> bool:
             test = _CATEGORY_TESTS.get(str(arg))
             found = found or bool(test and test(ch))
     return found != negated
-
-

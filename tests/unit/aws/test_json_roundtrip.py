@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.loaders
@@ -46,7 +46,7 @@ SERVICES = (
 PROTOCOL = JsonProtocol()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model(name: str, protocol: str = "json") -> ServiceModel:
     model = copy.deepcopy(botocore.loaders.create_loader().load_service_model(name, "service-2"))
     model["metadata"]["protocol"] = protocol
@@ -182,7 +182,9 @@ def test_empty_body_and_unknown_members() -> None:
 def test_integer_and_timestamp_forms() -> None:
     model = service_model("secretsmanager")
     op = model.operation_model("GetRandomPassword")
-    parsed = PROTOCOL.parse_request(op, _request("secretsmanager.GetRandomPassword", b'{"PasswordLength": 32.0}'))
+    parsed = PROTOCOL.parse_request(
+        op, _request("secretsmanager.GetRandomPassword", b'{"PasswordLength": 32.0}')
+    )
     assert parsed == {"PasswordLength": 32}
     with pytest.raises(SerializationError):
         PROTOCOL.parse_request(op, _request("secretsmanager.GetRandomPassword", b'{"PasswordLength": 3.5}'))
@@ -190,7 +192,12 @@ def test_integer_and_timestamp_forms() -> None:
         PROTOCOL.parse_request(op, _request("secretsmanager.GetRandomPassword", b'{"PasswordLength": true}'))
 
     kms = service_model("kms").operation_model("ImportKeyMaterial")
-    for text in (b"1700000000", b"1700000000.5", b'"2023-11-14T22:13:20Z"', b'"2023-11-14T22:13:20.500+00:00"'):
+    for text in (
+        b"1700000000",
+        b"1700000000.5",
+        b'"2023-11-14T22:13:20Z"',
+        b'"2023-11-14T22:13:20.500+00:00"',
+    ):
         body = b'{"KeyId":"k","ImportToken":"AA==","EncryptedKeyMaterial":"AA==","ValidTo":' + text + b"}"
         parsed = PROTOCOL.parse_request(kms, _request("TrentService.ImportKeyMaterial", body))
         assert parsed["ValidTo"].tzinfo is not None
@@ -210,7 +217,7 @@ def test_response_drops_unknown_members_and_none() -> None:
 
 def test_response_timestamps_are_epoch_seconds() -> None:
     op = service_model("kms").operation_model("DescribeKey")
-    created = datetime(2024, 5, 1, 12, 0, 0, 250000, tzinfo=timezone.utc)
+    created = datetime(2024, 5, 1, 12, 0, 0, 250000, tzinfo=UTC)
     response = PROTOCOL.serialize_response(op, {"KeyMetadata": {"KeyId": "k", "CreationDate": created}}, "r")
     assert json.loads(response.body)["KeyMetadata"]["CreationDate"] == created.timestamp()
 

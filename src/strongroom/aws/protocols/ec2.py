@@ -52,9 +52,8 @@ class Ec2Protocol(QueryProtocol):
         members = xml.write_structure_members(shape, result) if shape is not None else ""
         name = operation.name
         ns = xml.escape_attribute(self.namespace(operation.service_model))
-        document = (
-            f'<{name}Response xmlns="{ns}">{xml.text_element("requestId", request_id)}{members}</{name}Response>'
-        )
+        request_id_element = xml.text_element("requestId", request_id)
+        document = f'<{name}Response xmlns="{ns}">{request_id_element}{members}</{name}Response>'
         return self.xml_response(200, document)
 
     def error_document(self, service: ServiceModel, wire: WireError, request_id: str) -> str:

@@ -54,14 +54,14 @@ def _error_shape(service: ServiceModel, operation: OperationModel | None, code: 
     if operation is not None:
         for shape in operation.error_shapes:
             if code in (shape.name, shape.error_code):
-                return shape  # type: ignore[no-any-return]
+                return shape
     shape = service.shape_for_error_code(code)
     if shape is not None:
-        return shape  # type: ignore[no-any-return]
+        return shape
     if code in service.shape_names:
         candidate = service.shape_for(code)
         if candidate.metadata.get("exception"):
-            return candidate  # type: ignore[no-any-return]
+            return candidate
     return None
 
 

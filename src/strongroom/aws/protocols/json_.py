@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
@@ -111,11 +111,11 @@ def error_shape_for(service: ServiceModel, operation: OperationModel | None, cod
             return shape
     shape = service.shape_for_error_code(code)
     if shape is not None:
-        return shape  # type: ignore[no-any-return]
+        return shape
     if code in service.shape_names:
         named = service.shape_for(code)
         if named.metadata.get("exception"):
-            return named  # type: ignore[no-any-return]
+            return named
     return None
 
 
@@ -250,13 +250,13 @@ def parse_timestamp(value: Any, path: str = "") -> datetime:
         raise _type_error("timestamp", value, path)
     if isinstance(value, int | float):
         try:
-            return datetime.fromtimestamp(value, timezone.utc)
+            return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError) as exc:
             raise SerializationError(f"Timestamp for '{path}' is out of range") from exc
     if isinstance(value, str):
         text = value.strip()
         try:
-            return datetime.fromtimestamp(float(text), timezone.utc)
+            return datetime.fromtimestamp(float(text), UTC)
         except (ValueError, OverflowError, OSError):
             pass
         try:
@@ -267,8 +267,8 @@ def parse_timestamp(value: Any, path: str = "") -> datetime:
             except (TypeError, ValueError) as exc:
                 raise SerializationError(f"Value for '{path}' is not a valid timestamp") from exc
         if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
     raise _type_error("timestamp", value, path)
 
 
@@ -315,10 +315,10 @@ def format_timestamp(value: Any, timestamp_format: str) -> Any:
     """A timestamp in the model's `timestampFormat`: epoch seconds, ISO 8601 or RFC 822."""
     moment = value if isinstance(value, datetime) else parse_timestamp(value)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     fmt = timestamp_format.lower()
     if fmt == "iso8601":
-        utc = moment.astimezone(timezone.utc)
+        utc = moment.astimezone(UTC)
         if utc.microsecond:
             return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
         return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -329,7 +329,7 @@ def format_timestamp(value: Any, timestamp_format: str) -> Any:
 
 def _epoch_seconds(moment: datetime) -> float | int:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     seconds = moment.timestamp()
     return int(seconds) if seconds.is_integer() else round(seconds, 6)
 

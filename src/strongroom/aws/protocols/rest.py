@@ -57,9 +57,7 @@ class UriTemplate:
         if not (path.endswith("/") or path.endswith("+}")):
             pattern.append("/?")  # `/bucket/` is the bucket, as S3 and API Gateway treat it
         literal = _LABEL.sub("", path)
-        literal_segments = sum(
-            1 for segment in path.split("/") if segment and not _LABEL.search(segment)
-        )
+        literal_segments = sum(1 for segment in path.split("/") if segment and not _LABEL.search(segment))
         query_literals = tuple(
             (key, value if sep else None)
             for key, sep, value in (part.partition("=") for part in query.split("&") if part)
@@ -167,7 +165,7 @@ class Router:
         Each candidate path (S3 tries its virtual-host form first) is tried in turn; the first
         whose match has all its required query/header members wins, else the best partial match.
         """
-        header_names = {name.lower() for name in headers.keys()}
+        header_names = {name.lower() for name, _ in headers.items()}
         routes = self._routes.get(method.upper(), [])
         wanted = query.get("x-id")  # S3 clients may name the operation outright
         fallback: tuple[OperationModel, str] | None = None
@@ -199,24 +197,25 @@ def split_header_list(text: str) -> list[str]:
     """A comma-separated header value, honouring double-quoted items with backslash escapes."""
     items: list[str] = []
     current: list[str] = []
-    quoted = False
-    escaped = False
-    was_quoted = False
+    quoted = escaped = was_quoted = False
     for char in text:
         if escaped:
             current.append(char)
             escaped = False
-        elif quoted and char == "\\":
-            escaped = True
+        elif quoted:
+            if char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+            else:
+                current.append(char)
         elif char == '"':
-            quoted = not quoted
-            was_quoted = True
-        elif char == "," and not quoted:
+            quoted = was_quoted = True
+            current = []  # whitespace before the opening quote is not part of the item
+        elif char == ",":
             items.append("".join(current) if was_quoted else "".join(current).strip())
             current, was_quoted = [], False
-        elif not quoted and char in " \t" and was_quoted:
-            continue
-        else:
+        elif not was_quoted:
             current.append(char)
     items.append("".join(current) if was_quoted else "".join(current).strip())
     return items

@@ -66,7 +66,11 @@ def _read_scalar(shape: Shape, value: Any) -> Any:
         return values.decode_blob(value)
     if type_name == "boolean" and isinstance(value, bool):
         return value
-    if type_name in ("integer", "long", "short", "byte") and isinstance(value, int) and not isinstance(value, bool):
+    if (
+        type_name in ("integer", "long", "short", "byte")
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+    ):
         return value
     if type_name in ("float", "double"):
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -91,7 +95,9 @@ def write_json(shape: Shape, value: Any) -> Any:
     type_name = shape.type_name
     if type_name == "timestamp":
         stamp = value if isinstance(value, datetime) else values.parse_timestamp(value)
-        return values.format_timestamp(stamp, shape.serialization.get("timestampFormat", values.UNIX_TIMESTAMP))
+        return values.format_timestamp(
+            stamp, shape.serialization.get("timestampFormat", values.UNIX_TIMESTAMP)
+        )
     if type_name == "blob":
         return values.encode_blob(value)
     if type_name in ("float", "double"):
@@ -119,9 +125,7 @@ class RestJsonProtocol(RestProtocol):
     content_type = JSON_CONTENT_TYPE
 
     def unknown_operation(self, request: HttpRequest) -> AWSError:
-        return UnknownOperation(
-            f"No operation matches {request.method} {request.raw_path}", status=404
-        )
+        return UnknownOperation(f"No operation matches {request.method} {request.raw_path}", status=404)
 
     def read_payload(self, shape: Shape, body: bytes) -> Any:
         return read_json(shape, load_json(body))

@@ -136,7 +136,9 @@ class RestXmlProtocol(RestProtocol):
         if operation.name == "GetBucketLocation":
             # boto3 reads the region from the root element's own text (a pre-2006 S3 form).
             location = result.get("LocationConstraint") or ""
-            document = f'<LocationConstraint xmlns="{namespace}">{xml.escape_text(location)}</LocationConstraint>'
+            document = (
+                f'<LocationConstraint xmlns="{namespace}">{xml.escape_text(location)}</LocationConstraint>'
+            )
             return (xml.XML_DECLARATION + document).encode("utf-8")
         if not body_members(shape):
             return b""

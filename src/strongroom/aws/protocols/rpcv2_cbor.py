@@ -7,9 +7,8 @@ and keep the json protocol's rules for the model's `error` trait and `awsQueryCo
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
@@ -174,7 +173,7 @@ def _parse_scalar(shape: Shape, value: Any, path: str) -> Any:
 
 def _parse_timestamp(value: Any, path: str) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if isinstance(value, cbor2.CBORTag) and value.tag == _EPOCH_TAG:
         value = value.value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -198,13 +197,15 @@ def _serialize_value(shape: Shape, value: Any) -> Any:
     if type_name == "list":
         return [None if item is None else _serialize_value(shape.member, item) for item in value]
     if type_name == "map":
-        return {str(key): _serialize_value(shape.value, item) for key, item in value.items() if item is not None}
+        return {
+            str(key): _serialize_value(shape.value, item) for key, item in value.items() if item is not None
+        }
     if type_name == "blob":
         return value.encode() if isinstance(value, str) else bytes(value)
     if type_name == "timestamp":
         moment = value if isinstance(value, datetime) else parse_timestamp(value)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         seconds = moment.timestamp()
         return cbor2.CBORTag(_EPOCH_TAG, int(seconds) if seconds.is_integer() else seconds)
     if type_name in ("float", "double"):

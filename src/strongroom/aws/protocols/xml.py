@@ -142,7 +142,9 @@ def error_fields(wire: WireError) -> str:
     """`<Code>`, `<Message>` and the error shape's extra members, as XML elements."""
     parts = [text_element("Code", wire.code), text_element("Message", wire.message)]
     for name, shape, value in extra_members(wire):
-        parts.append(write_element(name, shape, value) if shape is not None else text_element(name, str(value)))
+        parts.append(
+            write_element(name, shape, value) if shape is not None else text_element(name, str(value))
+        )
     return "".join(parts)
 
 
@@ -153,6 +155,10 @@ def _refuse(*_: object) -> None:
     raise SerializationError("XML documents with a DTD or entity declarations are not accepted")
 
 
+def _refuse_external(*_: object) -> int:
+    raise SerializationError("XML documents with external entities are not accepted")
+
+
 def parse_xml(body: bytes) -> Element:
     """The root element of an XML document; `SerializationError` if malformed or it declares a DTD."""
     builder = TreeBuilder()
@@ -161,7 +167,7 @@ def parse_xml(body: bytes) -> Element:
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.UnparsedEntityDeclHandler = _refuse
-    parser.ExternalEntityRefHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse_external
     parser.buffer_text = True
 
     def start(name: str, attributes: dict[str, str]) -> None:

@@ -161,7 +161,7 @@ def denial_message(principal: Principal, action: str, resource: str, evaluation:
     who = {"Root": "User", "IAMUser": "User", "AssumedRole": "User"}.get(principal.type, "User")
     reason = evaluation.reason
     if evaluation.decision is Decision.EXPLICIT_DENY and not reason.startswith("with"):
-        reason = f"with {reason}"
+        reason = f"with an {reason}"
     elif evaluation.decision is Decision.IMPLICIT_DENY and not reason.startswith("because"):
         reason = f"because {reason}"
     return f"{who}: {principal.arn} is not authorized to perform: {action} on resource: {resource} {reason}"

@@ -16,16 +16,14 @@ ContextValue = Scalar | Sequence[Scalar] | frozenset[str] | set[str]
 Context = Mapping[str, Scalar | tuple[Scalar, ...]]
 
 MISSING: object = object()
+_SCALARS = (str, bytes, bool, int, float, datetime)
 
 
 def normalize_context(context: Mapping[str, ContextValue]) -> dict[str, Scalar | tuple[Scalar, ...]]:
     """Lower-case the keys and turn every collection into a tuple."""
     normalized: dict[str, Scalar | tuple[Scalar, ...]] = {}
     for key, value in context.items():
-        if isinstance(value, str | bytes | bool | int | float | datetime):
-            normalized[key.lower()] = value
-        else:
-            normalized[key.lower()] = tuple(value)
+        normalized[key.lower()] = value if isinstance(value, _SCALARS) else tuple(value)
     return normalized
 
 
@@ -35,7 +33,7 @@ def scalar_text(value: object) -> str | None:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):  # a tuple: faster than a union on this hot path
         return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:

@@ -95,7 +95,10 @@ def _statement_applies(
     resources = statement.resources
     if resources is not None and resources.matches(resource, context) == statement.not_resource:
         return False
-    return all(condition.evaluate(context) for condition in statement.conditions)
+    for condition in statement.conditions:  # noqa: SIM110 - a loop beats all(genexpr) here
+        if not condition.evaluate(context):
+            return False
+    return True
 
 
 def _scan(policy: Policy, request: AuthzRequest) -> tuple[bool, bool]:
@@ -218,21 +221,9 @@ def evaluate(
     if scp_levels_allowing < len(scps):
         return _implicit(_SCP, action)
 
-    def identity_side() -> Evaluation | None:
-        """None when the caller's own policies allow; else why not."""
-        if is_root:
-            return None
-        if not allowed_by_identity:
-            return _implicit(_IDENTITY, action)
-        if not boundary_allows:
-            return _implicit(_BOUNDARY, action)
-        if not session_allows:
-            return _implicit(_SESSION, action)
-        return None
-
     # 4. cross account: both sides
     if request.cross_account:
-        refusal = identity_side()
+        refusal = _identity_side(is_root, allowed_by_identity, boundary_allows, session_allows, action)
         if refusal is not None:
             return refusal
         if resource_match is PrincipalMatch.NONE:
@@ -252,10 +243,25 @@ def evaluate(
         return _implicit(_RESOURCE, action)
     if is_root and not resource_policy_required:
         return _allow("the account root user has full access to its account")
-    refusal = identity_side()
+    refusal = _identity_side(is_root, allowed_by_identity, boundary_allows, session_allows, action)
     if refusal is not None:
         return refusal
     return _allow(f"allowed by an {_IDENTITY}")
+
+
+def _identity_side(
+    is_root: bool, identity_allows: bool, boundary_allows: bool, session_allows: bool, action: str
+) -> Evaluation | None:
+    """None when the caller's own policies allow; else why not."""
+    if is_root:
+        return None
+    if not identity_allows:
+        return _implicit(_IDENTITY, action)
+    if not boundary_allows:
+        return _implicit(_BOUNDARY, action)
+    if not session_allows:
+        return _implicit(_SESSION, action)
+    return None
 
 
 def _evaluate_service(request: AuthzRequest, caller: Caller, resource_policy: Policy | None) -> Evaluation:

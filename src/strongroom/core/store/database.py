@@ -68,8 +68,6 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def is_unique_violation(error: exc.DBAPIError) -> bool:
     """Whether a database error is a unique-constraint violation, on either dialect."""
-    return (
-        (isinstance(error, exc.IntegrityError)
-        and "unique" in str(error.orig).lower())
-        or (getattr(getattr(error, "orig", None), "sqlstate", None) == "23505")
+    return (isinstance(error, exc.IntegrityError) and "unique" in str(error.orig).lower()) or (
+        getattr(getattr(error, "orig", None), "sqlstate", None) == "23505"
     )

@@ -19,7 +19,9 @@ MAX_KEYS_PER_USER = 2
 
 def _owned_by(account_id: str, user_key: str | None) -> list[Any]:
     owner = (
-        iam_access_keys.c.user_name_key.is_(None) if user_key is None else iam_access_keys.c.user_name_key == user_key
+        iam_access_keys.c.user_name_key.is_(None)
+        if user_key is None
+        else iam_access_keys.c.user_name_key == user_key
     )
     return [iam_access_keys.c.account_id == account_id, owner]
 
@@ -49,7 +51,9 @@ def _not_found(access_key_id: str) -> Exception:
     return no_such_entity(f"The Access Key with id {access_key_id} cannot be found.")
 
 
-def set_status(conn: Connection, account_id: str, user_key: str | None, access_key_id: str, status: str) -> None:
+def set_status(
+    conn: Connection, account_id: str, user_key: str | None, access_key_id: str, status: str
+) -> None:
     changed = conn.execute(
         update(iam_access_keys)
         .where(*_owned_by(account_id, user_key), iam_access_keys.c.access_key_id == access_key_id)

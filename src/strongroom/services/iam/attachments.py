@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from strongroom.core.iam.tables import iam_policy_attachments, iam_roles, iam_users
 from strongroom.services.iam.entities import Entity
@@ -12,7 +12,7 @@ MAX_ATTACHED = 10
 _QUOTA_NAMES = {"user": "PoliciesPerUser", "role": "PoliciesPerRole"}
 
 
-def _of(entity: Entity, account_id: str) -> list[object]:
+def _of(entity: Entity, account_id: str) -> list[ColumnElement[bool]]:
     return [
         iam_policy_attachments.c.account_id == account_id,
         iam_policy_attachments.c.principal_kind == entity.kind,
@@ -46,7 +46,9 @@ def attach(conn: Connection, account_id: str, entity: Entity, policy_arn: str) -
 
 def detach(conn: Connection, account_id: str, entity: Entity, policy_arn: str) -> None:
     deleted = conn.execute(
-        delete(iam_policy_attachments).where(*_of(entity, account_id), iam_policy_attachments.c.policy_arn == policy_arn)
+        delete(iam_policy_attachments).where(
+            *_of(entity, account_id), iam_policy_attachments.c.policy_arn == policy_arn
+        )
     )
     if deleted.rowcount == 0:
         raise no_such_entity(f"Policy {policy_arn} was not found.")
@@ -61,7 +63,10 @@ def attachment_count(conn: Connection, account_id: str, policy_arn: str) -> int:
         conn.execute(
             select(func.count())
             .select_from(iam_policy_attachments)
-            .where(iam_policy_attachments.c.account_id == account_id, iam_policy_attachments.c.policy_arn == policy_arn)
+            .where(
+                iam_policy_attachments.c.account_id == account_id,
+                iam_policy_attachments.c.policy_arn == policy_arn,
+            )
         ).scalar_one()
     )
 
@@ -84,7 +89,8 @@ def attached_entities(conn: Connection, account_id: str, policy_arn: str) -> lis
     """(kind, name key) of every user and role `policy_arn` is attached to."""
     rows = conn.execute(
         select(iam_policy_attachments.c.principal_kind, iam_policy_attachments.c.principal_key).where(
-            iam_policy_attachments.c.account_id == account_id, iam_policy_attachments.c.policy_arn == policy_arn
+            iam_policy_attachments.c.account_id == account_id,
+            iam_policy_attachments.c.policy_arn == policy_arn,
         )
     )
     return [(row.principal_kind, row.principal_key) for row in rows]

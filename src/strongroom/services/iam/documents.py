@@ -1,8 +1,8 @@
 """Policy documents as IAM stores and returns them.
 
 A document is checked by the policy engine (`parse_policy`) before it is stored, and stored as the
-caller wrote it. IAM measures quotas in characters without white space, and returns documents
-URL-encoded (clients such as boto3 and the AWS CLI decode them back).
+caller wrote it. IAM measures quotas in characters, white space outside strings not counted,
+and returns documents URL-encoded (clients such as boto3 and the AWS CLI decode them back).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import quote
 
-from strongroom.core.iam.document import parse_policy
+from strongroom.core.iam.document import parse_policy, policy_size
 from strongroom.core.iam.policy_errors import MalformedPolicy, PolicyTooLarge
 from strongroom.services.iam.errors import limit_exceeded, malformed_policy
 
@@ -33,7 +33,8 @@ def check_document(text: str, kind: PolicyKind = "identity") -> None:
 
 
 def counted_size(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    """Characters that count against a quota: white space between JSON tokens does not."""
+    return policy_size(text)
 
 
 def check_managed_size(text: str) -> None:
@@ -47,4 +48,4 @@ def check_trust_size(text: str) -> None:
 
 
 def encoded(text: str) -> str:
-    return quote(text, safe="")
+    return quote(text, safe="*")  # IAM leaves `*` as is, like Java's URLEncoder

@@ -1,7 +1,7 @@
-"""IAM's own error codes, worded as IAM words them (the model maps each code to its HTTP status).
+"""IAM's own error codes, worded as IAM words them.
 
-    NoSuchEntity (404)  EntityAlreadyExists (409)  DeleteConflict (409)  LimitExceeded (409)
-    MalformedPolicyDocument (400)  InvalidInput (400)  PolicyNotAttachable (400)
+The model gives each code its HTTP status: NoSuchEntity (404), EntityAlreadyExists (409),
+DeleteConflict (409), LimitExceeded (409), MalformedPolicyDocument (400), InvalidInput (400).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ and 10,240 for a role, white space not counted.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, update
 
 from strongroom.core.iam.tables import iam_inline_policies
 from strongroom.services.iam.documents import ROLE_INLINE_QUOTA, USER_INLINE_QUOTA, counted_size
@@ -16,7 +16,7 @@ from strongroom.services.iam.errors import limit_exceeded, no_such_entity
 _QUOTAS = {"user": USER_INLINE_QUOTA, "role": ROLE_INLINE_QUOTA}
 
 
-def _of(entity: Entity, account_id: str) -> list[object]:
+def _of(entity: Entity, account_id: str) -> list[ColumnElement[bool]]:
     return [
         iam_inline_policies.c.account_id == account_id,
         iam_inline_policies.c.principal_kind == entity.kind,
@@ -73,7 +73,9 @@ def names(conn: Connection, account_id: str, entity: Entity) -> list[str]:
 
 def remove(conn: Connection, account_id: str, entity: Entity, policy_name: str) -> None:
     deleted = conn.execute(
-        delete(iam_inline_policies).where(*_of(entity, account_id), iam_inline_policies.c.policy_name == policy_name)
+        delete(iam_inline_policies).where(
+            *_of(entity, account_id), iam_inline_policies.c.policy_name == policy_name
+        )
     )
     if deleted.rowcount == 0:
         raise no_such_entity(f"The {entity.kind} policy with name {policy_name} cannot be found.")

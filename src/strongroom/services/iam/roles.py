@@ -105,16 +105,22 @@ def remove(conn: Connection, account_id: str, row: Row[Any]) -> None:
     if inline:
         raise delete_conflict("Cannot delete entity, must delete policies first.")
     tags.drop_all(conn, account_id, "role", row.name_key)
-    conn.execute(delete(iam_roles).where(iam_roles.c.account_id == account_id, iam_roles.c.name_key == row.name_key))
+    conn.execute(
+        delete(iam_roles).where(iam_roles.c.account_id == account_id, iam_roles.c.name_key == row.name_key)
+    )
 
 
 def count(conn: Connection, account_id: str) -> int:
     return int(
-        conn.execute(select(func.count()).select_from(iam_roles).where(iam_roles.c.account_id == account_id)).scalar_one()
+        conn.execute(
+            select(func.count()).select_from(iam_roles).where(iam_roles.c.account_id == account_id)
+        ).scalar_one()
     )
 
 
-def describe(row: Row[Any], tag_list: list[dict[str, str]] | None = None, *, full: bool = True) -> dict[str, Any]:
+def describe(
+    row: Row[Any], tag_list: list[dict[str, str]] | None = None, *, full: bool = True
+) -> dict[str, Any]:
     """The Role structure; GetRole (`full`) adds RoleLastUsed and the role's tags, as IAM does."""
     role: dict[str, Any] = {
         "Path": row.path,

@@ -16,7 +16,11 @@ MAX_TAGS = 50
 def tag_list(conn: Connection, account_id: str, kind: str, key: str) -> list[dict[str, str]]:
     rows = conn.execute(
         select(iam_tags.c.tag_key, iam_tags.c.tag_value)
-        .where(iam_tags.c.account_id == account_id, iam_tags.c.resource_kind == kind, iam_tags.c.resource_key == key)
+        .where(
+            iam_tags.c.account_id == account_id,
+            iam_tags.c.resource_kind == kind,
+            iam_tags.c.resource_key == key,
+        )
         .order_by(iam_tags.c.tag_key)
     )
     return [{"Key": row.tag_key, "Value": row.tag_value} for row in rows]
@@ -34,7 +38,9 @@ def requested(tags: list[dict[str, Any]] | None) -> list[dict[str, str]]:
         raise invalid_input("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
     for tag in tags:
         if str(tag["Key"]).lower().startswith("aws:"):
-            raise invalid_input("User-defined tag keys can't start with 'aws:', as this prefix is reserved for AWS.")
+            raise invalid_input(
+                "User-defined tag keys can't start with 'aws:', as this prefix is reserved for AWS."
+            )
     return [{"Key": str(tag["Key"]), "Value": str(tag.get("Value") or "")} for tag in tags]
 
 
@@ -72,7 +78,9 @@ def remove_tags(conn: Connection, account_id: str, kind: str, key: str, tag_keys
 def drop_all(conn: Connection, account_id: str, kind: str, key: str) -> None:
     conn.execute(
         delete(iam_tags).where(
-            iam_tags.c.account_id == account_id, iam_tags.c.resource_kind == kind, iam_tags.c.resource_key == key
+            iam_tags.c.account_id == account_id,
+            iam_tags.c.resource_kind == kind,
+            iam_tags.c.resource_key == key,
         )
     )
 
@@ -80,7 +88,11 @@ def drop_all(conn: Connection, account_id: str, kind: str, key: str) -> None:
 def rekey(conn: Connection, account_id: str, kind: str, old_key: str, new_key: str) -> None:
     conn.execute(
         update(iam_tags)
-        .where(iam_tags.c.account_id == account_id, iam_tags.c.resource_kind == kind, iam_tags.c.resource_key == old_key)
+        .where(
+            iam_tags.c.account_id == account_id,
+            iam_tags.c.resource_kind == kind,
+            iam_tags.c.resource_key == old_key,
+        )
         .values(resource_key=new_key)
     )
 
@@ -91,7 +103,9 @@ def count(conn: Connection, account_id: str, kind: str, key: str) -> int:
             select(func.count())
             .select_from(iam_tags)
             .where(
-                iam_tags.c.account_id == account_id, iam_tags.c.resource_kind == kind, iam_tags.c.resource_key == key
+                iam_tags.c.account_id == account_id,
+                iam_tags.c.resource_kind == kind,
+                iam_tags.c.resource_key == key,
             )
         ).scalar_one()
     )

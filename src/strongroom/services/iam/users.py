@@ -59,7 +59,9 @@ def listing(conn: Connection, account_id: str, path_prefix: str | None) -> list[
     return list(conn.execute(query.order_by(iam_users.c.name_key)))
 
 
-def rename(conn: Connection, account_id: str, row: Row[Any], new_name: str | None, new_path: str | None) -> None:
+def rename(
+    conn: Connection, account_id: str, row: Row[Any], new_name: str | None, new_path: str | None
+) -> None:
     """Change the name and/or path; everything keyed by the old name follows."""
     name = new_name or row.user_name
     path = new_path or row.path
@@ -75,7 +77,9 @@ def rename(conn: Connection, account_id: str, row: Row[Any], new_name: str | Non
         old = entity(row)
         conn.execute(
             update(iam_access_keys)
-            .where(iam_access_keys.c.account_id == account_id, iam_access_keys.c.user_name_key == row.name_key)
+            .where(
+                iam_access_keys.c.account_id == account_id, iam_access_keys.c.user_name_key == row.name_key
+            )
             .values(user_name_key=new_key)
         )
         inline_policies.rekey(conn, account_id, old, new_key)
@@ -85,18 +89,24 @@ def rename(conn: Connection, account_id: str, row: Row[Any], new_name: str | Non
 
 def remove(conn: Connection, account_id: str, row: Row[Any]) -> None:
     """Delete the user, in IAM's order of refusals: access keys, inline policies, attached policies."""
-    if _count(conn, iam_access_keys, iam_access_keys.c.account_id == account_id,
-              iam_access_keys.c.user_name_key == row.name_key):  # fmt: skip
+    keys = _count(conn, iam_access_keys, iam_access_keys.c.account_id == account_id,
+                  iam_access_keys.c.user_name_key == row.name_key)  # fmt: skip
+    if keys:
         raise delete_conflict("Cannot delete entity, must delete access keys first.")
-    if _count(conn, iam_inline_policies, iam_inline_policies.c.account_id == account_id,
-              iam_inline_policies.c.principal_kind == "user", iam_inline_policies.c.principal_key == row.name_key):  # fmt: skip
+    inline = _count(conn, iam_inline_policies, iam_inline_policies.c.account_id == account_id,
+                    iam_inline_policies.c.principal_kind == "user",
+                    iam_inline_policies.c.principal_key == row.name_key)  # fmt: skip
+    if inline:
         raise delete_conflict("Cannot delete entity, must delete policies first.")
-    if _count(conn, iam_policy_attachments, iam_policy_attachments.c.account_id == account_id,
-              iam_policy_attachments.c.principal_kind == "user",
-              iam_policy_attachments.c.principal_key == row.name_key):  # fmt: skip
+    attached = _count(conn, iam_policy_attachments, iam_policy_attachments.c.account_id == account_id,
+                      iam_policy_attachments.c.principal_kind == "user",
+                      iam_policy_attachments.c.principal_key == row.name_key)  # fmt: skip
+    if attached:
         raise delete_conflict("Cannot delete entity, must detach all policies first.")
     tags.drop_all(conn, account_id, "user", row.name_key)
-    conn.execute(delete(iam_users).where(iam_users.c.account_id == account_id, iam_users.c.name_key == row.name_key))
+    conn.execute(
+        delete(iam_users).where(iam_users.c.account_id == account_id, iam_users.c.name_key == row.name_key)
+    )
 
 
 def _count(conn: Connection, table: Any, *where: Any) -> int:
@@ -121,3 +131,11 @@ def describe(row: Row[Any], tag_list: list[dict[str, str]] | None = None) -> dic
     if tag_list:
         user["Tags"] = tag_list
     return user
+
+
+def set_boundary(conn: Connection, account_id: str, row: Row[Any], policy_arn: str | None) -> None:
+    conn.execute(
+        update(iam_users)
+        .where(iam_users.c.account_id == account_id, iam_users.c.name_key == row.name_key)
+        .values(permissions_boundary=policy_arn)
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AccessDenied, ServiceError
 from strongroom.aws.service import ServiceApi
+from strongroom.core.iam.authorizer import parsed
 from strongroom.core.iam.credentials import IssuedCredentials
 from strongroom.core.iam.principals import Principal
 from strongroom.services.sts.sessions import (
@@ -60,20 +61,31 @@ class StsApi(ServiceApi):
                 status=403,
             )
         ctx.audit_resources.append(("AWS::IAM::Role", role.arn))
+        trust = parsed(role.trust_policy, "trust")
         ctx.authorize(
             "sts:AssumeRole",
             role.arn,
-            resource_policy=role.trust_policy,
+            resource_policy=trust,
             resource_account=role.account_id,
             request_tags=dict(tags),
             context_keys=context_keys,
+            # A trust policy decides like a key policy: naming the account delegates to IAM policies.
+            resource_policy_required=True,
         )
-        if tags:
-            ctx.authorize("sts:TagSession", role.arn, resource_policy=role.trust_policy,
-                          resource_account=role.account_id, request_tags=dict(tags))  # fmt: skip
-        if request.get("SourceIdentity") is not None:
-            ctx.authorize("sts:SetSourceIdentity", role.arn, resource_policy=role.trust_policy,
-                          resource_account=role.account_id, context_keys=context_keys)  # fmt: skip
+        for action, needed in (
+            ("sts:TagSession", bool(tags)),
+            ("sts:SetSourceIdentity", "SourceIdentity" in request),
+        ):
+            if needed:
+                ctx.authorize(
+                    action,
+                    role.arn,
+                    resource_policy=trust,
+                    resource_account=role.account_id,
+                    request_tags=dict(tags),
+                    context_keys=context_keys,
+                    resource_policy_required=True,
+                )
         # Role chaining caps the session at one hour, as on AWS.
         maximum = 3600 if caller.type == "AssumedRole" else role.max_session_duration
         duration = session_duration(request, maximum)

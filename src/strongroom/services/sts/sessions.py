@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from strongroom.aws.errors import ServiceError
-from strongroom.core.iam.document import MalformedPolicy, parse_policy
+from strongroom.core.iam import MalformedPolicy, parse_policy
 from strongroom.core.iam.tables import iam_managed_policies, iam_policy_versions, iam_roles
 
 ROLE_ARN_PARTS = 6

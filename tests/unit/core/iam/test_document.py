@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 
-from strongroom.core.iam import MalformedPolicy, Policy, PolicyTooLarge, combine_policies, parse_policy, policy_size
+from strongroom.core.iam import (
+    MalformedPolicy,
+    Policy,
+    PolicyTooLarge,
+    combine_policies,
+    parse_policy,
+    policy_size,
+)
 
-ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+ALLOW_ALL: dict[str, object] = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 
-def doc(*statements: dict[str, object], version: str | None = "2012-10-17", **top: object) -> str:
+def doc(*statements: Mapping[str, object], version: str | None = "2012-10-17", **top: object) -> str:
     body: dict[str, object] = {}
     if version is not None:
         body["Version"] = version
@@ -71,7 +79,9 @@ def test_trust_policy_with_service_and_federated_principals() -> None:
         {"Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com"]}, "Action": "sts:AssumeRole"},
         {
             "Effect": "Allow",
-            "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+            "Principal": {
+                "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+            },
             "Action": "sts:AssumeRoleWithWebIdentity",
         },
     )
@@ -116,56 +126,235 @@ INVALID: list[tuple[str, str, str, str]] = [
     ("empty statement list", "identity", json.dumps({"Version": "2012-10-17", "Statement": []}), SYNTAX),
     ("statement is a string", "identity", json.dumps({"Statement": "x"}), SYNTAX),
     ("unknown statement field", "identity", doc({**ALLOW_ALL, "Foo": "x"}), SYNTAX),
-    ("unknown statement field resource", "resource", doc({**ALLOW_ALL, "Principal": "*", "Foo": 1}), "Unknown field Foo"),
+    (
+        "unknown statement field resource",
+        "resource",
+        doc({**ALLOW_ALL, "Principal": "*", "Foo": 1}),
+        "Unknown field Foo",
+    ),
     ("no effect", "identity", doc({"Action": "*", "Resource": "*"}), SYNTAX),
-    ("no effect resource", "resource", doc({"Action": "*", "Resource": "*", "Principal": "*"}), "Missing required field Effect"),
+    (
+        "no effect resource",
+        "resource",
+        doc({"Action": "*", "Resource": "*", "Principal": "*"}),
+        "Missing required field Effect",
+    ),
     ("bad effect", "identity", doc({**ALLOW_ALL, "Effect": "Permit"}), SYNTAX),
-    ("effect lower case", "identity", doc({**ALLOW_ALL, "Effect": "allow"}), "The policy failed legacy parsing"),
-    ("no action", "identity", doc({"Effect": "Allow", "Resource": "*"}), "Policy statement must contain actions."),
-    ("no action resource", "resource", doc({"Effect": "Allow", "Resource": "*", "Principal": "*"}), "Missing required field Action"),
-    ("empty action list", "identity", doc({**ALLOW_ALL, "Action": []}), "Policy statement must contain actions."),
+    (
+        "effect lower case",
+        "identity",
+        doc({**ALLOW_ALL, "Effect": "allow"}),
+        "The policy failed legacy parsing",
+    ),
+    (
+        "no action",
+        "identity",
+        doc({"Effect": "Allow", "Resource": "*"}),
+        "Policy statement must contain actions.",
+    ),
+    (
+        "no action resource",
+        "resource",
+        doc({"Effect": "Allow", "Resource": "*", "Principal": "*"}),
+        "Missing required field Action",
+    ),
+    (
+        "empty action list",
+        "identity",
+        doc({**ALLOW_ALL, "Action": []}),
+        "Policy statement must contain actions.",
+    ),
     ("action and notaction", "identity", doc({**ALLOW_ALL, "NotAction": "s3:*"}), SYNTAX),
     ("action not string", "identity", doc({**ALLOW_ALL, "Action": 5}), SYNTAX),
-    ("action without vendor", "identity", doc({**ALLOW_ALL, "Action": "GetObject"}), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
-    ("action two colons", "identity", doc({**ALLOW_ALL, "Action": "s3:Get:Object"}), "Actions/Condition can contain only one colon."),
-    ("action bad vendor", "identity", doc({**ALLOW_ALL, "Action": "s 3:GetObject"}), "Vendor s 3 is not valid"),
-    ("no resource", "identity", doc({"Effect": "Allow", "Action": "s3:*"}), "Policy statement must contain resources."),
-    ("no resource resource", "resource", doc({"Effect": "Allow", "Action": "s3:*", "Principal": "*"}), "Missing required field Resource"),
+    (
+        "action without vendor",
+        "identity",
+        doc({**ALLOW_ALL, "Action": "GetObject"}),
+        "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+    ),
+    (
+        "action two colons",
+        "identity",
+        doc({**ALLOW_ALL, "Action": "s3:Get:Object"}),
+        "Actions/Condition can contain only one colon.",
+    ),
+    (
+        "action bad vendor",
+        "identity",
+        doc({**ALLOW_ALL, "Action": "s 3:GetObject"}),
+        "Vendor s 3 is not valid",
+    ),
+    (
+        "no resource",
+        "identity",
+        doc({"Effect": "Allow", "Action": "s3:*"}),
+        "Policy statement must contain resources.",
+    ),
+    (
+        "no resource resource",
+        "resource",
+        doc({"Effect": "Allow", "Action": "s3:*", "Principal": "*"}),
+        "Missing required field Resource",
+    ),
     ("resource and notresource", "identity", doc({**ALLOW_ALL, "NotResource": "*"}), SYNTAX),
-    ("resource not arn", "identity", doc({**ALLOW_ALL, "Resource": "mybucket"}), 'Resource mybucket must be in ARN format or "*".'),
+    (
+        "resource not arn",
+        "identity",
+        doc({**ALLOW_ALL, "Resource": "mybucket"}),
+        'Resource mybucket must be in ARN format or "*".',
+    ),
     ("principal in identity", "identity", doc({**ALLOW_ALL, "Principal": "*"}), NO_PRINCIPAL),
-    ("notprincipal in identity", "identity", doc({**ALLOW_ALL, "NotPrincipal": {"AWS": "111122223333"}}), NO_PRINCIPAL),
+    (
+        "notprincipal in identity",
+        "identity",
+        doc({**ALLOW_ALL, "NotPrincipal": {"AWS": "111122223333"}}),
+        NO_PRINCIPAL,
+    ),
     ("principal in session", "session", doc({**ALLOW_ALL, "Principal": "*"}), NO_PRINCIPAL),
     ("principal in scp", "scp", doc({**ALLOW_ALL, "Principal": "*"}), NO_PRINCIPAL),
     ("no principal resource", "resource", doc(ALLOW_ALL), "Missing required field Principal"),
-    ("no principal trust", "trust", doc({"Effect": "Allow", "Action": "sts:AssumeRole"}), "Missing required field Principal"),
-    ("resource in trust", "trust", doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": "*", "Resource": "*"}), "Has prohibited field Resource."),
-    ("non-sts action in trust", "trust", doc({"Effect": "Allow", "Action": "s3:GetObject", "Principal": "*"}), "Trust Policy statement actions can only be sts:AssumeRole, sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity"),
-    ("notprincipal with allow", "resource", doc({**ALLOW_ALL, "NotPrincipal": {"AWS": "111122223333"}}), 'NotPrincipal must be used with "Effect":"Deny".'),
-    ("principal and notprincipal", "resource", doc({**ALLOW_ALL, "Principal": "*", "NotPrincipal": "*"}), SYNTAX),
-    ("principal plain arn string", "resource", doc({**ALLOW_ALL, "Principal": "arn:aws:iam::111122223333:root"}), SYNTAX),
-    ("principal bad aws value", "resource", doc({**ALLOW_ALL, "Principal": {"AWS": "alice"}}), 'Invalid principal in policy: "AWS":"alice"'),
-    ("principal partial wildcard", "resource", doc({**ALLOW_ALL, "Principal": {"AWS": "arn:aws:iam::111122223333:user/*"}}), 'Invalid principal in policy: "AWS":"arn:aws:iam::111122223333:user/*"'),
-    ("principal group", "resource", doc({**ALLOW_ALL, "Principal": {"AWS": "arn:aws:iam::111122223333:group/admins"}}), 'Invalid principal in policy: "AWS":"arn:aws:iam::111122223333:group/admins"'),
-    ("principal bad service", "trust", doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2"}}), 'Invalid principal in policy: "SERVICE":"ec2"'),
+    (
+        "no principal trust",
+        "trust",
+        doc({"Effect": "Allow", "Action": "sts:AssumeRole"}),
+        "Missing required field Principal",
+    ),
+    (
+        "resource in trust",
+        "trust",
+        doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": "*", "Resource": "*"}),
+        "Has prohibited field Resource.",
+    ),
+    (
+        "non-sts action in trust",
+        "trust",
+        doc({"Effect": "Allow", "Action": "s3:GetObject", "Principal": "*"}),
+        "Trust Policy statement actions can only be sts:AssumeRole, "
+        "sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity",
+    ),
+    (
+        "notprincipal with allow",
+        "resource",
+        doc({**ALLOW_ALL, "NotPrincipal": {"AWS": "111122223333"}}),
+        'NotPrincipal must be used with "Effect":"Deny".',
+    ),
+    (
+        "principal and notprincipal",
+        "resource",
+        doc({**ALLOW_ALL, "Principal": "*", "NotPrincipal": "*"}),
+        SYNTAX,
+    ),
+    (
+        "principal plain arn string",
+        "resource",
+        doc({**ALLOW_ALL, "Principal": "arn:aws:iam::111122223333:root"}),
+        SYNTAX,
+    ),
+    (
+        "principal bad aws value",
+        "resource",
+        doc({**ALLOW_ALL, "Principal": {"AWS": "alice"}}),
+        'Invalid principal in policy: "AWS":"alice"',
+    ),
+    (
+        "principal partial wildcard",
+        "resource",
+        doc({**ALLOW_ALL, "Principal": {"AWS": "arn:aws:iam::111122223333:user/*"}}),
+        'Invalid principal in policy: "AWS":"arn:aws:iam::111122223333:user/*"',
+    ),
+    (
+        "principal group",
+        "resource",
+        doc({**ALLOW_ALL, "Principal": {"AWS": "arn:aws:iam::111122223333:group/admins"}}),
+        'Invalid principal in policy: "AWS":"arn:aws:iam::111122223333:group/admins"',
+    ),
+    (
+        "principal bad service",
+        "trust",
+        doc({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2"}}),
+        'Invalid principal in policy: "SERVICE":"ec2"',
+    ),
     ("principal unknown type", "resource", doc({**ALLOW_ALL, "Principal": {"Users": "x"}}), SYNTAX),
-    ("duplicate sid", "identity", doc({**ALLOW_ALL, "Sid": "A"}, {**ALLOW_ALL, "Sid": "A"}), "Statement IDs (SID) in a single policy must be unique."),
-    ("sid not alphanumeric", "identity", doc({**ALLOW_ALL, "Sid": "my sid"}), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"),
-    ("duplicate key", "identity", '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}}', SYNTAX),
-    ("unknown condition operator", "identity", doc({**ALLOW_ALL, "Condition": {"StringEqualz": {"aws:username": "a"}}}), SYNTAX),
+    (
+        "duplicate sid",
+        "identity",
+        doc({**ALLOW_ALL, "Sid": "A"}, {**ALLOW_ALL, "Sid": "A"}),
+        "Statement IDs (SID) in a single policy must be unique.",
+    ),
+    (
+        "sid not alphanumeric",
+        "identity",
+        doc({**ALLOW_ALL, "Sid": "my sid"}),
+        "Statement IDs (SID) must be alpha-numeric. "
+        "Check that your input satisfies the regular expression [0-9A-Za-z]*",
+    ),
+    (
+        "duplicate key",
+        "identity",
+        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}}',
+        SYNTAX,
+    ),
+    (
+        "unknown condition operator",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"StringEqualz": {"aws:username": "a"}}}),
+        SYNTAX,
+    ),
     ("condition not object", "identity", doc({**ALLOW_ALL, "Condition": {"StringEquals": "x"}}), SYNTAX),
-    ("condition nested value", "identity", doc({**ALLOW_ALL, "Condition": {"StringEquals": {"aws:username": {"a": 1}}}}), SYNTAX),
-    ("condition key without vendor", "identity", doc({**ALLOW_ALL, "Condition": {"StringEquals": {"username": "a"}}}), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."),
-    ("bad date", "identity", doc({**ALLOW_ALL, "Condition": {"DateLessThan": {"aws:CurrentTime": "yesterday"}}}), "The policy failed legacy parsing"),
-    ("bad number", "identity", doc({**ALLOW_ALL, "Condition": {"NumericLessThan": {"s3:max-keys": "ten"}}}), SYNTAX),
-    ("bad cidr", "identity", doc({**ALLOW_ALL, "Condition": {"IpAddress": {"aws:SourceIp": "300.1.1.1/8"}}}), SYNTAX),
-    ("null with ifexists", "identity", doc({**ALLOW_ALL, "Condition": {"NullIfExists": {"aws:TokenIssueTime": "true"}}}), SYNTAX),
-    ("null bad value", "identity", doc({**ALLOW_ALL, "Condition": {"Null": {"aws:TokenIssueTime": "maybe"}}}), SYNTAX),
-    ("NaN constant", "identity", '{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericEquals":{"a:b":NaN}}}}', SYNTAX),
+    (
+        "condition nested value",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"StringEquals": {"aws:username": {"a": 1}}}}),
+        SYNTAX,
+    ),
+    (
+        "condition key without vendor",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"StringEquals": {"username": "a"}}}),
+        "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.",
+    ),
+    (
+        "bad date",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"DateLessThan": {"aws:CurrentTime": "yesterday"}}}),
+        "The policy failed legacy parsing",
+    ),
+    (
+        "bad number",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"NumericLessThan": {"s3:max-keys": "ten"}}}),
+        SYNTAX,
+    ),
+    (
+        "bad cidr",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"IpAddress": {"aws:SourceIp": "300.1.1.1/8"}}}),
+        SYNTAX,
+    ),
+    (
+        "null with ifexists",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"NullIfExists": {"aws:TokenIssueTime": "true"}}}),
+        SYNTAX,
+    ),
+    (
+        "null bad value",
+        "identity",
+        doc({**ALLOW_ALL, "Condition": {"Null": {"aws:TokenIssueTime": "maybe"}}}),
+        SYNTAX,
+    ),
+    (
+        "NaN constant",
+        "identity",
+        '{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericEquals":{"a:b":NaN}}}}',
+        SYNTAX,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("kind", "text", "message"), [case[1:] for case in INVALID], ids=[c[0] for c in INVALID])
+@pytest.mark.parametrize(
+    ("kind", "text", "message"), [case[1:] for case in INVALID], ids=[c[0] for c in INVALID]
+)
 def test_invalid_documents_are_refused_with_aws_message(kind: str, text: str, message: str) -> None:
     with pytest.raises(MalformedPolicy) as caught:
         parse_policy(text, kind=kind)  # type: ignore[arg-type]
