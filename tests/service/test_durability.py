@@ -17,10 +17,13 @@ ACCOUNT = "410987654321"
 
 def _iam(proc: ServerProcess) -> Any:
     return boto3.client(
-        "iam", endpoint_url=proc.endpoint, region_name="us-east-1",
-        aws_access_key_id=ACCOUNT, aws_secret_access_key="test",
+        "iam",
+        endpoint_url=proc.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=ACCOUNT,
+        aws_secret_access_key="test",
         config=boto_config(connect_timeout=2, read_timeout=5),
-    )  # fmt: skip
+    )
 
 
 def test_every_acknowledged_write_survives_kill_9(tmp_path: Path, database_url_factory: Any) -> None:

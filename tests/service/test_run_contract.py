@@ -124,9 +124,13 @@ def test_first_start_writes_root_credentials_that_work(production_server: Server
 
 def test_without_dev_the_test_key_and_the_dev_clock_do_not_exist(production_server: ServerProcess) -> None:
     sts = boto3.client(
-        "sts", endpoint_url=production_server.endpoint, region_name="us-east-1",
-        aws_access_key_id="test", aws_secret_access_key="test", config=boto_config(),
-    )  # fmt: skip
+        "sts",
+        endpoint_url=production_server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=boto_config(),
+    )
     with pytest.raises(ClientError) as err:
         sts.get_caller_identity()
     assert err.value.response["Error"]["Code"] == "InvalidClientTokenId"
@@ -145,10 +149,13 @@ def test_root_credentials_from_the_environment(tmp_path: Path, database_url_fact
     proc = ServerProcess(tmp_path / "data", dev=False, env=env, database_url=database_url_factory()).start()
     try:
         sts = boto3.client(
-            "sts", endpoint_url=proc.endpoint, region_name="eu-central-1",
+            "sts",
+            endpoint_url=proc.endpoint,
+            region_name="eu-central-1",
             aws_access_key_id=env["STRONGROOM_ROOT_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["STRONGROOM_ROOT_SECRET_ACCESS_KEY"], config=boto_config(),
-        )  # fmt: skip
+            aws_secret_access_key=env["STRONGROOM_ROOT_SECRET_ACCESS_KEY"],
+            config=boto_config(),
+        )
         assert sts.get_caller_identity()["Account"] == "444455556666"
         assert not (tmp_path / "data" / "credentials").exists()
     finally:

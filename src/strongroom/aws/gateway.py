@@ -63,19 +63,20 @@ class Gateway:
         route: Route | None = None
         operation: OperationModel | None = None
         try:
-            info = sigv4.parse_authorization(request)
+            try:
+                info = sigv4.parse_authorization(request)
+            except sigv4.SignatureFormatError as malformed:
+                route = self._route(request, None)
+                raise malformed.for_family(route.protocol.name) from None
             route = self._route(request, info.service if info else None)
             family = route.protocol.name
             if info is None:
-                raise sigv4.auth_error("missing", family, _missing_auth_message(family))
-            if info.access_key_id == "":
-                raise sigv4.auth_error(
-                    "unknown_key", family, "The security token included in the request is invalid."
-                )
+                raise sigv4.auth_error("missing", family, "")
             try:
                 resolved = self.kernel.credentials.resolve(info.access_key_id, info.session_token)
             except CredentialError as exc:
-                raise sigv4.auth_error(exc.kind, family, exc.message) from None
+                # An empty message gives each protocol its own AWS wording (S3's differs).
+                raise sigv4.auth_error(exc.kind, family, "") from None
             request.body = sigv4.verify(
                 request, info, resolved.secret_access_key, now=utcnow(), service_family=family
             )
@@ -272,9 +273,3 @@ class Gateway:
             self.kernel.audit.record(entry)
         except Exception:
             log.exception("could not build the audit record of request %s", request_id)
-
-
-def _missing_auth_message(family: str) -> str:
-    if family == "rest-xml":
-        return "Access Denied"
-    return "Missing Authentication Token"
