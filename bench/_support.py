@@ -225,6 +225,8 @@ class WrkResult:
     wrk_cpu_seconds: float = 0.0  # filled by run_wrk
     server_cpu_seconds: float = 0.0  # filled by run_wrk when given the server
     machine_cpu_seconds: float = 0.0  # every process on the machine, filled by run_wrk
+    # Established connections per server process halfway through, most first (needs `ss`).
+    connections_per_process: tuple[int, ...] = ()
 
     @property
     def other_cpu_seconds(self) -> float:
@@ -303,23 +305,58 @@ def run_wrk(
     wrk = require_executable("wrk", "wrk")
     command = [wrk, "--latency", "-t", str(threads), "-c", str(connections),
                "-d", f"{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script), url]  # fmt: skip
-    # wrk is the only child reaped in between, so the children's rusage delta is wrk's CPU time.
+    # wrk (and ss, subtracted) are the only children reaped in between: the rusage delta is wrk's.
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = server.cpu_seconds() if server else 0.0
     machine_before = machine_cpu_seconds()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    spread: tuple[int, ...] = ()
+    ss_cpu = 0.0
+    if server is not None:
+        time.sleep(seconds / 2)
+        ss_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spread = connections_per_process(server.port)
+        ss_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ss_cpu = _rusage_cpu(ss_after) - _rusage_cpu(ss_before)
+    stdout, stderr = process.communicate(timeout=seconds + 60)
     machine_after = machine_cpu_seconds()
     server_after = server.cpu_seconds() if server else 0.0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    result = parse_wrk(done.stdout)
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed ({process.returncode}):\n{stdout}\n{stderr}")
+    result = parse_wrk(stdout)
     return dataclasses.replace(
         result,
-        wrk_cpu_seconds=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        wrk_cpu_seconds=_rusage_cpu(after) - _rusage_cpu(before) - ss_cpu,
         server_cpu_seconds=server_after - server_before,
         machine_cpu_seconds=machine_after - machine_before,
+        connections_per_process=spread,
     )
+
+
+def _rusage_cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def connections_per_process(port: int) -> tuple[int, ...]:
+    """How the established connections to a local port are spread over the processes serving it.
+
+    Workers that share one listening socket take connections as they happen to wake, so a
+    keep-alive client can end up talking to one worker only; this shows when it did.
+    """
+    ss = shutil.which("ss")
+    if ss is None:
+        return ()
+    out = subprocess.run(
+        [ss, "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return tuple(sorted(counts.values(), reverse=True))
 
 
 # -- reporting ---------------------------------------------------------------------------------

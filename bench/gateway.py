@@ -142,12 +142,17 @@ def describe(run: Run) -> str:
     return (
         f"  {run.target.label:<11} {r.requests_per_second:>9,.0f} req/s  p50 {r.p50_ms:.2f} ms  "
         f"p99 {r.p99_ms:.2f} ms  (wrk -t{r.threads}; server {cores(r.server_cpu_seconds, r):.2f} "
-        f"cores, wrk {cores(r.wrk_cpu_seconds, r):.2f}, rest {cores(r.other_cpu_seconds, r):.2f}{failed})"
+        f"cores, wrk {cores(r.wrk_cpu_seconds, r):.2f}, rest {cores(r.other_cpu_seconds, r):.2f}; "
+        f"connections per process {spread(r)}{failed})"
     )
 
 
 def cores(cpu_seconds: float, result: WrkResult) -> float:
     return cpu_seconds / result.seconds if result.seconds else 0.0
+
+
+def spread(result: WrkResult) -> str:
+    return "/".join(map(str, result.connections_per_process)) or "unknown"
 
 
 def cpu_per_request_us(result: WrkResult) -> float:
@@ -297,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     run.target.label,
                     run.target.workers,
+                    spread(run.result),
                     run.result.requests_per_second,
                     run.result.p50_ms,
                     run.result.p99_ms,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from strongroom.core.audit import AuditEntry, AuditTrail, audit_events, lookup_query
 from strongroom.core.store import Database
-from strongroom.migrations.runner import upgrade
 
 
 def entry(i: int, *, name: str = "Encrypt", resources: tuple[tuple[str, str], ...] = ()) -> AuditEntry:
@@ -29,9 +27,7 @@ def entry(i: int, *, name: str = "Encrypt", resources: tuple[tuple[str, str], ..
     )
 
 
-def test_records_are_committed_in_batches_and_flush_waits(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    upgrade(db)
+def test_records_are_committed_in_batches_and_flush_waits(db: Database) -> None:
     trail = AuditTrail(db, batch_size=50, max_delay=0.05)
     trail.start()
     for i in range(1, 501):
@@ -42,9 +38,7 @@ def test_records_are_committed_in_batches_and_flush_waits(tmp_path: Path) -> Non
     trail.stop()
 
 
-def test_lookup_filters_by_attribute_and_orders_newest_first(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    upgrade(db)
+def test_lookup_filters_by_attribute_and_orders_newest_first(db: Database) -> None:
     trail = AuditTrail(db)
     for i in range(1, 11):
         trail.record(

@@ -12,14 +12,6 @@ from sqlalchemy import Connection, select
 from strongroom.core.clock import Clock
 from strongroom.core.scheduler import Job, Scheduler, scheduler_jobs
 from strongroom.core.store import Database
-from strongroom.migrations.runner import upgrade
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    upgrade(database)
-    return database
 
 
 def test_a_job_runs_when_the_clock_reaches_it(db: Database, tmp_path: Path) -> None:

@@ -8,7 +8,8 @@ PostgreSQL: READ COMMITTED; callers that order work take row locks (`with_for_up
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,6 +45,31 @@ class Database:
             conn.execution_options(strongroom_write=True)
             with conn.begin():
                 yield conn
+
+    def lock(self, conn: Connection, name: str) -> None:
+        """Serialize a critical section across processes and nodes until the transaction ends.
+
+        SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL takes a
+        transaction-scoped advisory lock keyed by the name.
+        """
+        if self.dialect == "postgresql":
+            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+    @contextmanager
+    def write_unique(self, on_duplicate: Callable[[], Exception]) -> Iterator[Connection]:
+        """A write transaction in which a unique-constraint violation becomes `on_duplicate()`.
+
+        Check-then-insert is not enough under READ COMMITTED: two concurrent creators can both
+        see "absent"; the constraint decides, and the loser gets the service's own error.
+        """
+        try:
+            with self.write() as conn:
+                yield conn
+        except exc.IntegrityError as error:
+            if is_unique_violation(error):
+                raise on_duplicate() from None
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

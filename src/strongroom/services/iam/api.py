@@ -35,7 +35,7 @@ from strongroom.services.iam.documents import (
     encoded,
 )
 from strongroom.services.iam.entities import Entity, EntityKind
-from strongroom.services.iam.errors import invalid_input
+from strongroom.services.iam.errors import already_exists, invalid_input
 from strongroom.services.iam.names import (
     DEFAULT_PATH,
     parse_policy_arn,
@@ -62,6 +62,7 @@ class IamApi(ServiceApi):
 
     def setup(self) -> None:
         with self.kernel.db.write() as conn:
+            self.kernel.db.lock(conn, "iam:seed-aws-managed-policies")  # every worker runs setup
             aws_managed.seed(conn, self.kernel.clock.now())
 
     # -- users -------------------------------------------------------------------------------
@@ -697,7 +698,8 @@ class IamApi(ServiceApi):
         return self.kernel.db.read()
 
     def _write(self) -> AbstractContextManager[Connection]:
-        return self.kernel.db.write()
+        # Every unique key in IAM's tables is a name: a violation is a duplicate entity.
+        return self.kernel.db.write_unique(lambda: already_exists("The entity already exists."))
 
     def _authorize_entity(
         self,
