@@ -70,9 +70,9 @@ def _signed(
     canonical = auth.canonical_request(request)
     signature = auth.signature(auth.string_to_sign(request, canonical), request)
     scope = f"test/{stamp[:8]}/us-east-1/{service}/aws4_request"
+    signed_headers = auth.signed_headers(auth.headers_to_sign(request))
     request.headers["Authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders={auth.signed_headers(auth.headers_to_sign(request))}, "
-        f"Signature={signature}"
+        f"AWS4-HMAC-SHA256 Credential={scope}, SignedHeaders={signed_headers}, Signature={signature}"
     )
     return requests.post(
         endpoint + "/", data=body.encode(), headers=dict(request.headers.items()), timeout=10
