@@ -24,7 +24,13 @@ if TYPE_CHECKING:
 
 class Dispatcher(Protocol):
     def invoke(
-        self, parent: RequestContext, service: str, operation: str, params: dict[str, Any]
+        self,
+        parent: RequestContext,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        region: str | None = None,
     ) -> dict[str, Any]: ...
 
 
@@ -124,9 +130,14 @@ class RequestContext:
                 denial_message(self.principal, action, resource, evaluation), code=code, status=status
             )
 
-    def call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Call another Strongroom service on the caller's behalf (kms:ViaService, aws:CalledVia)."""
-        return self.dispatcher.invoke(self, service, operation, params)
+    def call(
+        self, service: str, operation: str, params: dict[str, Any], *, region: str | None = None
+    ) -> dict[str, Any]:
+        """Call another Strongroom service on the caller's behalf (kms:ViaService, aws:CalledVia).
+
+        `region` targets another region (e.g. a replica's KMS key); by default this call's region.
+        """
+        return self.dispatcher.invoke(self, service, operation, params, region=region)
 
     @property
     def service_host(self) -> str:

@@ -186,9 +186,16 @@ class Gateway:
         return handler(ctx, params)
 
     def invoke(
-        self, parent: RequestContext, service_name: str, operation_name: str, params: dict[str, Any]
+        self,
+        parent: RequestContext,
+        service_name: str,
+        operation_name: str,
+        params: dict[str, Any],
+        *,
+        region: str | None = None,
     ) -> dict[str, Any]:
         """An internal call from one service to another, as AWS services make them."""
+        region = region or parent.region
         service = self.services[service_name]
         operation = service.model.operation_model(operation_name)
         if operation.input_shape is not None:
@@ -200,7 +207,7 @@ class Gateway:
             dispatcher=self,
             service=service.name,
             operation=operation_name,
-            region=parent.region,
+            region=region,
             principal=parent.principal,
             request_id=request_id,
             source_ip=parent.source_ip,
@@ -221,7 +228,7 @@ class Gateway:
             self._record(
                 service,
                 operation,
-                parent.region,
+                region,
                 parent.principal,
                 request_id,
                 None,

@@ -27,7 +27,7 @@ def upgrade(db: Database) -> None:
             conn.exec_driver_sql("SELECT pg_advisory_lock(472019)")
         cfg.attributes["connection"] = conn
         try:
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
             conn.commit()
         finally:
             if db.dialect == "postgresql":
