@@ -56,7 +56,7 @@ SIGNATURE_LIFETIME_S = 15 * 60
 GOAL_VS_MOTO = 10.0
 GOAL_VS_BARE = 0.35
 
-# What AWS answers (and Strongroom does, byte for byte in size within a few characters).
+# What AWS answers; Strongroom answers the same elements, so both bodies have the same size.
 BARE_RESPONSE = (
     '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
     "<GetCallerIdentityResult><Arn>arn:aws:iam::000000000000:root</Arn>"
@@ -151,6 +151,19 @@ def cores(cpu_seconds: float, result: WrkResult) -> float:
     return cpu_seconds / result.seconds if result.seconds else 0.0
 
 
+def per_round(runs: dict[str, list[Run]], baseline: str, *, percent: bool) -> str:
+    """The same ratio round by round, to show how much the machine's noise moved it."""
+    if len(runs["strongroom"]) < 2:
+        return ""
+    values = [
+        s.result.requests_per_second / b.result.requests_per_second
+        for s, b in zip(runs["strongroom"], runs[baseline], strict=True)
+        if b.result.requests_per_second
+    ]
+    shown = ", ".join(f"{v:.0%}" if percent else f"{v:.2f}x" for v in values)
+    return f"; per round: {shown}"
+
+
 def spread(result: WrkResult) -> str:
     return "/".join(map(str, result.connections_per_process)) or "unknown"
 
@@ -242,8 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="strongroom-bench-") as tmp, contextlib.ExitStack() as stack:
         work = Path(tmp)
         by_key = targets(args, work)
-        for target in by_key.values():
-            stack.enter_context(target.server)  # all up front; an idle server costs nothing
+        try:
+            for target in by_key.values():
+                stack.enter_context(target.server)  # all up front; an idle server costs nothing
+        except RuntimeError as exc:
+            say(f"error: {exc}", sys.stderr)
+            return 1
 
         say("\nload generator ceiling: the bare endpoint with 1 and with 2 wrk threads")
         ceiling: list[Run] = []
@@ -290,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 "target",
                 "workers",
+                "conns",
                 "req/s",
                 "p50 ms",
                 "p99 ms",
@@ -319,12 +337,21 @@ def main(argv: list[str] | None = None) -> int:
     vs_moto = rps["strongroom"] / rps["moto"] if rps["moto"] else 0.0
     vs_bare = rps["strongroom"] / rps["bare"] if rps["bare"] else 0.0
     say(
-        f"\nStrongroom / moto_server: {ratio(rps['strongroom'], rps['moto'])}"
+        f"\nStrongroom / moto_server: {vs_moto:.2f}x"
         f"  (goal >= {GOAL_VS_MOTO:g}x: {'met' if vs_moto >= GOAL_VS_MOTO else 'MISSED'})"
+        f"{per_round(runs, 'moto', percent=False)}"
     )
     say(
         f"Strongroom / bare ASGI:   {vs_bare:.0%}"
         f"  (goal >= {GOAL_VS_BARE:.0%}: {'met' if vs_bare >= GOAL_VS_BARE else 'MISSED'})"
+        f"{per_round(runs, 'bare', percent=True)}"
+    )
+    # CPU per request does not depend on how much CPU the neighbours left: the steadier figure.
+    cost = {key: cpu_per_request_us(run.result) for key, run in chosen.items()}
+    say(
+        f"server CPU per request: Strongroom {cost['strongroom']:,.0f} us, bare ASGI "
+        f"{cost['bare']:,.0f} us, moto_server {cost['moto']:,.0f} us "
+        f"(Strongroom costs {ratio(cost['strongroom'], cost['bare'])} the bare endpoint)"
     )
     failures = [run.result for run in runs["strongroom"] if run.result.failed]
     if failures:

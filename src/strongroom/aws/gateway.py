@@ -10,8 +10,8 @@ wait on the database); the event loop only moves bytes.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from botocore.model import OperationModel
@@ -26,6 +26,7 @@ from strongroom.aws.trail import build_entry
 from strongroom.aws.validation import validate
 from strongroom.core.clock import utcnow
 from strongroom.core.iam.credentials import CredentialError
+from strongroom.core.iam.ids import request_id as new_id
 from strongroom.core.iam.principals import Principal
 from strongroom.core.kernel import Kernel
 
@@ -49,6 +50,7 @@ class Gateway:
         self._by_cbor_name: dict[str, RoutedService] = {}
         self._protocols: dict[str, Protocol] = {}
         for service in services:
+            service.api.dispatcher = self  # background work (scheduled jobs) calls other services too
             self._by_signing_name.setdefault(service.signing_name, service)
             if service.target_prefix:
                 self._by_target_prefix[service.target_prefix] = service
@@ -59,7 +61,7 @@ class Gateway:
     # -- the HTTP path ---------------------------------------------------------------------
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        request_id = str(uuid.uuid4())
+        request_id = new_id()
         route: Route | None = None
         operation: OperationModel | None = None
         try:
@@ -200,7 +202,7 @@ class Gateway:
         operation = service.model.operation_model(operation_name)
         if operation.input_shape is not None:
             validate(operation.input_shape, params)
-        request_id = str(uuid.uuid4())
+        request_id = new_id()
         invoked_by = parent.service_host
         ctx = RequestContext(
             kernel=self.kernel,
@@ -258,25 +260,29 @@ class Gateway:
     ) -> None:
         try:
             audit_region = "us-east-1" if service.api.global_service else region
-            entry = build_entry(
-                event_id=str(uuid.uuid4()),
-                request_id=request_id,
-                event_time=self.kernel.clock.now(),
-                service_host=f"{service.signing_name}.amazonaws.com",
-                operation=operation,
-                region=audit_region,
-                principal=principal,
-                source_ip=request.source_ip if request else "",
-                user_agent=(request.headers.get("user-agent") or "") if request else "",
-                request=params,
-                response=result,
-                error=(error.code, error.message) if error else None,
-                resources=ctx.audit_resources if ctx else [],
-                invoked_by=invoked_by,
-                host_header=request.host if request else "",
-                tls=request.secure_transport if request else False,
-                additional_event_data=ctx.additional_event_data if ctx else None,
+            # Built in the audit writer thread; EventBridge's API-call events follow from it there
+            # (AuditTrail.subscribe in core/kernel.py).
+            self.kernel.audit.record(
+                partial(
+                    build_entry,
+                    event_id=new_id(),
+                    request_id=request_id,
+                    event_time=self.kernel.clock.now(),
+                    service_host=f"{service.signing_name}.amazonaws.com",
+                    operation=operation,
+                    region=audit_region,
+                    principal=principal,
+                    source_ip=request.source_ip if request else "",
+                    user_agent=(request.headers.get("user-agent") or "") if request else "",
+                    request=params,
+                    response=result,
+                    error=(error.code, error.message) if error else None,
+                    resources=ctx.audit_resources if ctx else [],
+                    invoked_by=invoked_by,
+                    host_header=request.host if request else "",
+                    tls=request.secure_transport if request else False,
+                    additional_event_data=ctx.additional_event_data if ctx else None,
+                )
             )
-            self.kernel.audit.record(entry)
         except Exception:
             log.exception("could not build the audit record of request %s", request_id)

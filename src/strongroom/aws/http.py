@@ -3,30 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 
 class Headers:
     """Case-insensitive, multi-valued HTTP headers that keep the client's spelling and order."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_index", "_items")
 
     def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
         self._items: list[tuple[str, str]] = list(items or [])
+        self._index: dict[str, list[str]] | None = None
+
+    def _lookup(self) -> dict[str, list[str]]:
+        if self._index is None:
+            index: dict[str, list[str]] = {}
+            for k, v in self._items:
+                index.setdefault(k.lower(), []).append(v)
+            self._index = index
+        return self._index
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        lname = name.lower()
-        values = [v for k, v in self._items if k.lower() == lname]
+        values = self._lookup().get(name.lower())
         if not values:
             return default
-        return ",".join(values)
+        return values[0] if len(values) == 1 else ",".join(values)
 
     def get_all(self, name: str) -> list[str]:
-        lname = name.lower()
-        return [v for k, v in self._items if k.lower() == lname]
+        return list(self._lookup().get(name.lower(), ()))
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(k.lower() == name.lower() for k, _ in self._items)
+        return isinstance(name, str) and name.lower() in self._lookup()
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -38,9 +46,11 @@ class Headers:
         lname = name.lower()
         self._items = [(k, v) for k, v in self._items if k.lower() != lname]
         self._items.append((name, value))
+        self._index = None
 
     def add(self, name: str, value: str) -> None:
         self._items.append((name, value))
+        self._index = None
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._items)
@@ -69,6 +79,8 @@ class HttpRequest:
     body: bytes = b""
     source_ip: str = "127.0.0.1"
     secure_transport: bool = False
+    # Values derived from the request once and reused by later stages (e.g. parsed form params).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def host(self) -> str:

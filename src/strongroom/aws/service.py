@@ -12,7 +12,7 @@ from botocore.model import ServiceModel
 from strongroom.aws.models import load_service_model
 
 if TYPE_CHECKING:
-    from strongroom.aws.context import RequestContext
+    from strongroom.aws.context import Dispatcher, RequestContext
     from strongroom.core.kernel import Kernel
 
 Handler = Callable[["RequestContext", dict[str, Any]], dict[str, Any]]
@@ -33,6 +33,8 @@ class ServiceApi:
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
+        # Set by the gateway: how work outside a request (a scheduled job) calls other services.
+        self.dispatcher: Dispatcher | None = None
 
     def setup(self) -> None:
         """Register scheduled-job handlers and anything else the service needs at start."""

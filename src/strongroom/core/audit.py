@@ -13,7 +13,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,73 +70,90 @@ class AuditEntry:
 
 
 class AuditTrail:
-    """Queues records and commits them in batches from one writer thread per process."""
+    """Queues records and commits them in batches from one writer thread per process.
+
+    The writer wakes every `max_delay` and drains the queue, rather than on every record, so a
+    request pays only for a `put`; records may be queued as factories that the writer builds,
+    which moves redaction and serialization off the request path.
+    """
 
     def __init__(self, db: Database, *, batch_size: int = 500, max_delay: float = 0.2) -> None:
         self._db = db
-        self._queue: queue.SimpleQueue[AuditEntry | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[AuditEntry | Callable[[], AuditEntry]] = queue.SimpleQueue()
         self._batch_size = batch_size
         self._max_delay = max_delay
         self._thread: threading.Thread | None = None
-        self._idle = threading.Condition()
-        self._pending = 0
+        self._stopping = threading.Event()
+        self._written = threading.Condition()
+        self._queued = 0
+        self._done = 0
+        self._listeners: list[Callable[[AuditEntry], None]] = []
 
-    def record(self, entry: AuditEntry) -> None:
-        with self._idle:
-            self._pending += 1
+    def subscribe(self, listener: Callable[[AuditEntry], None]) -> None:
+        """Call `listener` with every record once it is built (in the writer thread)."""
+        self._listeners.append(listener)
+
+    def record(self, entry: AuditEntry | Callable[[], AuditEntry]) -> None:
+        with self._written:
+            self._queued += 1
         self._queue.put(entry)
 
     def start(self) -> None:
         if self._thread is None:
+            self._stopping.clear()
             self._thread = threading.Thread(target=self._run, name="strongroom-audit", daemon=True)
             self._thread.start()
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until everything queued so far is committed."""
         if self._thread is None:
-            self._drain_inline()
+            self._drain()
             return
-        with self._idle:
-            self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
+        with self._written:
+            target = self._queued
+            self._written.wait_for(lambda: self._done >= target, timeout=timeout)
 
     def stop(self) -> None:
         if self._thread is not None:
-            self._queue.put(None)
+            self._stopping.set()
             self._thread.join(timeout=10)
             self._thread = None
-        self._drain_inline()
-
-    def _drain_inline(self) -> None:
-        batch: list[AuditEntry] = []
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is not None:
-                batch.append(item)
-        if batch:
-            self._write(batch)
+        self._drain()
 
     def _run(self) -> None:
+        while not self._stopping.wait(self._max_delay):
+            self._drain()
+
+    def _drain(self) -> None:
         while True:
-            first = self._queue.get()
-            if first is None:
+            batch: list[AuditEntry] = []
+            taken = 0
+            while taken < self._batch_size:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                taken += 1
+                try:
+                    batch.append(item() if callable(item) else item)
+                except Exception:
+                    log.exception("could not build an audit record")
+            if not taken:
                 return
-            batch = [first]
-            stopping = False
-            try:
-                while len(batch) < self._batch_size:
-                    item = self._queue.get(timeout=self._max_delay if len(batch) == 1 else 0.01)
-                    if item is None:
-                        stopping = True
-                        break
-                    batch.append(item)
-            except queue.Empty:
-                pass
-            self._write(batch)
-            if stopping:
-                return
+            if batch:
+                self._write(batch)
+                self._notify(batch)
+            with self._written:
+                self._done += taken
+                self._written.notify_all()
+
+    def _notify(self, batch: Sequence[AuditEntry]) -> None:
+        for listener in self._listeners:
+            for entry in batch:
+                try:
+                    listener(entry)
+                except Exception:
+                    log.exception("an audit listener failed")
 
     def _write(self, batch: Sequence[AuditEntry]) -> None:
         try:
@@ -168,10 +185,6 @@ class AuditTrail:
                     conn.execute(insert(audit_event_resources), resources)
         except Exception:
             log.exception("could not write %d audit records", len(batch))
-        finally:
-            with self._idle:
-                self._pending -= len(batch)
-                self._idle.notify_all()
 
 
 LOOKUP_COLUMNS = {

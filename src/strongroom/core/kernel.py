@@ -1,4 +1,4 @@
-"""The kernel's parts assembled once per process: store, clock, root of trust, IAM, scheduler, audit."""
+"""The kernel assembled once per process: store, clock, root of trust, IAM, scheduler, audit, events."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from strongroom.core.audit import AuditTrail
 from strongroom.core.clock import Clock
 from strongroom.core.crypto import RootOfTrust, open_root_of_trust
+from strongroom.core.events import EventBus
 from strongroom.core.iam.authorizer import Authorizer
 from strongroom.core.iam.credentials import Credentials
 from strongroom.core.scheduler import Scheduler
@@ -25,6 +26,7 @@ class Kernel:
     authorizer: Authorizer
     scheduler: Scheduler
     audit: AuditTrail
+    events: EventBus
     data_dir: Path
     dev: bool
     default_region: str
@@ -43,24 +45,31 @@ class Kernel:
         db = Database(database_url)
         clock = Clock(data_dir / "dev-clock" if dev else None)
         root = open_root_of_trust(root_key_provider, data_dir)
+        scheduler = Scheduler(db, clock)
+        authorizer = Authorizer(db)
         return cls(
             db=db,
             clock=clock,
             root=root,
-            credentials=Credentials(db, root, clock, dev=dev),
-            authorizer=Authorizer(db),
-            scheduler=Scheduler(db, clock),
+            credentials=Credentials(db, root, clock, dev=dev, stamp_file=data_dir / "iam-generation"),
+            authorizer=authorizer,
+            scheduler=scheduler,
             audit=AuditTrail(db),
+            events=EventBus(db, clock, root, scheduler, authorizer, data_dir),
             data_dir=data_dir,
             dev=dev,
             default_region=default_region,
         )
 
     def start_background(self) -> None:
+        # "AWS API Call via CloudTrail" events come from the audit records, off the request path.
+        self.audit.subscribe(self.events.publish_api_call)
         self.audit.start()
         self.scheduler.start()
+        self.events.start()
 
     def close(self) -> None:
         self.scheduler.stop()
+        self.events.stop()
         self.audit.stop()
         self.db.dispose()

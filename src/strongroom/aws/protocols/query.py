@@ -47,6 +47,13 @@ class ParamNode:
 
 def request_params(request: HttpRequest) -> list[tuple[str, str]]:
     """The query-string parameters followed by the form body's (so the body wins on repeats)."""
+    cached: list[tuple[str, str]] | None = request.derived.get("query_params")
+    if cached is None:
+        cached = request.derived["query_params"] = _request_params(request)
+    return cached
+
+
+def _request_params(request: HttpRequest) -> list[tuple[str, str]]:
     pairs = request.query_params()
     content_type = (request.headers.get("content-type") or "").lower()
     if request.body and (not content_type or "x-www-form-urlencoded" in content_type):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 import uuid
@@ -24,7 +25,8 @@ def secret_access_key() -> str:
 
 
 def request_id() -> str:
-    return str(uuid.uuid4())
+    """A random UUID for request and event ids: unique, not secret, so no system-entropy call."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 def account_id() -> str:

@@ -20,16 +20,17 @@ from sqlalchemy.engine import Engine
 class Database:
     """The engine plus the two ways in: `read()` and `write()`, each one transaction."""
 
-    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+    def __init__(self, url: str, *, pool_size: int = 16) -> None:
         self.url = url
         self.dialect = url.split(":", 1)[0].split("+", 1)[0]
         if self.dialect == "postgres":
             self.dialect = "postgresql"
         if self.dialect == "postgresql" and url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        kwargs: dict[str, Any] = {"future": True}
+        # At least as many pooled connections as request threads, so none is opened under load.
+        kwargs: dict[str, Any] = {"future": True, "pool_size": pool_size, "max_overflow": pool_size}
         if self.dialect == "postgresql":
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)

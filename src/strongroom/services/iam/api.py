@@ -7,8 +7,8 @@ the like), then acts in one write transaction. Policy documents are checked by t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Row
@@ -697,9 +697,12 @@ class IamApi(ServiceApi):
     def _read(self) -> AbstractContextManager[Connection]:
         return self.kernel.db.read()
 
-    def _write(self) -> AbstractContextManager[Connection]:
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
         # Every unique key in IAM's tables is a name: a violation is a duplicate entity.
-        return self.kernel.db.write_unique(lambda: already_exists("The entity already exists."))
+        with self.kernel.db.write_unique(lambda: already_exists("The entity already exists.")) as conn:
+            yield conn
+        self.kernel.credentials.changed()  # keys and users are cached by the gateway
 
     def _authorize_entity(
         self,
