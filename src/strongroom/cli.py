@@ -1,4 +1,4 @@
-"""The `strongroom` command: serve, compat."""
+"""The `strongroom` command: serve, compat, tls, resolve."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--tls-cert", type=Path, default=None)
     serve.add_argument("--tls-key", type=Path, default=None)
     serve.add_argument("--tls", choices=["self-signed"], default=None)
+    serve.add_argument(
+        "--tls-certificate-arn", default=None, help="serve HTTPS with this ACM certificate (follows renewals)"
+    )
 
     compat = commands.add_parser("compat", help="print the implemented operations per service")
     compat.add_argument("--format", choices=["text", "markdown"], default="text")
@@ -35,7 +38,26 @@ def main(argv: list[str] | None = None) -> int:
     export = tls_commands.add_parser("export-ca", help="print the self-signed CA certificate (PEM)")
     export.add_argument("--data-dir", type=Path, default=Path(".strongroom"))
 
+    ca = commands.add_parser("ca", help="the ACM certificate authority")
+    ca_commands = ca.add_subparsers(dest="ca_command", required=True)
+    export_root = ca_commands.add_parser("export-root", help="print the root CA certificate (PEM)")
+    export_root.add_argument("--data-dir", type=Path, default=Path(".strongroom"))
+    export_root.add_argument("--database-url", default=None, help="default: SQLite in the data dir")
+    export_root.add_argument("--root-key-provider", choices=["file", "passphrase", "pkcs11"], default="file")
+
+    resolve = commands.add_parser(
+        "resolve", help="render {{resolve:ssm|ssm-secure|secretsmanager:...}} references in a file"
+    )
+    resolve.add_argument("file", help="the file to render ('-' for standard input)")
+    resolve.add_argument("--output", "-o", type=Path, default=None, help="default: standard output")
+    resolve.add_argument(
+        "--endpoint-url", default=None, help="default: AWS_ENDPOINT_URL or http://127.0.0.1:4566"
+    )
+    resolve.add_argument("--region", default=None, help="default: the AWS SDK's region, else us-east-1")
+
     args = parser.parse_args(argv)
+    if args.command == "resolve":
+        return _resolve(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "serve":
@@ -45,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(render(args.format))
         return 0
+    if args.command == "ca":
+        return _export_root(args)
     if args.command == "tls":
         from strongroom.tls import ca_path
 
@@ -57,7 +81,26 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _resolve(args: argparse.Namespace) -> int:
+    from strongroom.resolve import ResolveError, resolve_file
+
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
+    try:
+        rendered = resolve_file(text, endpoint_url=args.endpoint_url, region=args.region)
+    except ResolveError as exc:
+        sys.stderr.write(f"strongroom resolve: {exc}\n")
+        return 1
+    if args.output is None:
+        sys.stdout.write(rendered)
+    else:
+        args.output.write_text(rendered)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
+    if sum((args.tls_cert is not None, args.tls is not None, args.tls_certificate_arn is not None)) > 1:
+        sys.stderr.write("choose one of --tls-cert/--tls-key, --tls and --tls-certificate-arn\n")
+        return 2
     if (args.tls_cert is None) != (args.tls_key is None):
         sys.stderr.write("--tls-cert and --tls-key go together\n")
         return 2
@@ -73,6 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         tls_self_signed=args.tls == "self-signed",
+        tls_certificate_arn=args.tls_certificate_arn,
     )
     if config.dev and not config.loopback_only:
         sys.stderr.write("--dev is refused unless bound to a loopback address (127.0.0.1, ::1, localhost)\n")
@@ -80,6 +124,18 @@ def _serve(args: argparse.Namespace) -> int:
     from strongroom.server import serve
 
     serve(config)
+    return 0
+
+
+def _export_root(args: argparse.Namespace) -> int:
+    from strongroom.bootstrap import prepare
+    from strongroom.services.acm.listener import export_root
+
+    config = Config(
+        data_dir=args.data_dir, database_url=args.database_url, root_key_provider=args.root_key_provider
+    )
+    prepare(config)
+    sys.stdout.write(export_root(config.data_dir, config.effective_database_url, config.root_key_provider))
     return 0
 
 

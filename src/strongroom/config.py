@@ -26,6 +26,7 @@ class Config:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_self_signed: bool = False
+    tls_certificate_arn: str | None = None
 
     @property
     def effective_database_url(self) -> str:
@@ -42,7 +43,7 @@ class Config:
 
     @property
     def tls_enabled(self) -> bool:
-        return self.tls_self_signed or self.tls_cert is not None
+        return self.tls_self_signed or self.tls_cert is not None or self.tls_certificate_arn is not None
 
     def to_json(self) -> str:
         values = asdict(self)

@@ -110,6 +110,12 @@ class StrongroomApp:
             return _json(200, {"status": "ok", "version": __version__, "dev": self.config.dev})
         if path == "/_strongroom/dev/clock" and self.config.dev:
             return await self._dev_clock(request)
+        if path.startswith("/_strongroom/acm/"):
+            from strongroom.services.acm.http_endpoints import handle as acm_handle
+
+            assert self.kernel is not None
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, acm_handle, self.kernel, path, request)
         return _json(404, {"__type": "NotFound", "message": f"No such Strongroom path: {path}"})
 
     async def _dev_clock(self, request: HttpRequest) -> HttpResponse:
@@ -181,12 +187,12 @@ def app_factory() -> StrongroomApp:
 
 
 def serve(config: Config) -> None:
-    import uvicorn
-
     prepare(config)
     os.environ[CONFIG_ENV] = config.to_json()
     ssl: dict[str, Any] = {}
-    if config.tls_enabled:
+    if config.tls_certificate_arn:
+        ssl = _acm_listener(config)
+    elif config.tls_enabled:
         from strongroom.tls import server_certificate
 
         cert, key, password = server_certificate(config)
@@ -198,6 +204,38 @@ def serve(config: Config) -> None:
         config.port,
         config.data_dir,
     )
+    try:
+        _run_uvicorn(config, ssl)
+    finally:
+        if config.tls_certificate_arn:
+            from strongroom.services.acm import listener
+
+            user = listener.listener_user(config.tls_certificate_arn, config.host, config.port)
+            listener.unregister_use(config.effective_database_url, config.tls_certificate_arn, user)
+
+
+def _acm_listener(config: Config) -> dict[str, Any]:
+    """HTTPS on an ACM certificate: each worker builds a context that follows renewals."""
+    import functools
+
+    from strongroom.services.acm import listener
+
+    assert config.tls_certificate_arn is not None
+    user = listener.listener_user(config.tls_certificate_arn, config.host, config.port)
+    listener.register_use(config.effective_database_url, config.tls_certificate_arn, user)
+    factory = functools.partial(
+        listener.context_factory,
+        arn=config.tls_certificate_arn,
+        database_url=config.effective_database_url,
+        data_dir=str(config.data_dir),
+        root_key_provider=config.root_key_provider,
+    )
+    return {"ssl_context_factory": factory}
+
+
+def _run_uvicorn(config: Config, ssl: dict[str, Any]) -> None:
+    import uvicorn
+
     uvicorn.run(
         "strongroom.server:app_factory",
         factory=True,

@@ -11,6 +11,13 @@ TABLE_MODULES = (
     "strongroom.core.audit",
     "strongroom.core.scheduler",
     "strongroom.core.store.settings",
+    "strongroom.core.metering",
+    "strongroom.services.acm.tables",
+    "strongroom.core.events.tables",
+    "strongroom.services.kms.tables",
+    "strongroom.services.ssm.tables",
+    "strongroom.services.secretsmanager.tables",
+    "strongroom.services.s3.tables",
 )
 
 

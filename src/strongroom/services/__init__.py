@@ -10,6 +10,12 @@ SERVICE_APIS: dict[str, str] = {
     "iam": "strongroom.services.iam.api:IamApi",
     "sts": "strongroom.services.sts.api:StsApi",
     "cloudtrail": "strongroom.services.cloudtrail.api:CloudTrailApi",
+    "acm": "strongroom.services.acm.api:AcmApi",
+    "kms": "strongroom.services.kms.api:KmsApi",
+    "events": "strongroom.services.events.api:EventsApi",
+    "ssm": "strongroom.services.ssm.api:SsmApi",
+    "secretsmanager": "strongroom.services.secretsmanager.api:SecretsManagerApi",
+    "s3": "strongroom.services.s3.api:S3Api",
 }
 
 

@@ -77,7 +77,7 @@ ACTIVE_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 DEFAULT_MAX_RETRY_ATTEMPTS = 185
 DEFAULT_MAX_EVENT_AGE = 86_400
 CONNECTION_PURPOSE = "events/connection"
-CLAIM_LEASE = timedelta(seconds=60)
+CLAIM_LEASE = timedelta(seconds=30)  # a round of attempts takes at most ~10 s (token + request)
 RATE_LIMITED_DELAY = timedelta(seconds=1)
 
 
@@ -397,9 +397,9 @@ class EventBus:
                 self._wake.wait(self._poll)
                 self._wake.clear()
 
-    def deliver_due(self, limit: int = 32) -> int:
-        """Claim, attempt and settle up to `limit` due deliveries; returns how many were attempted."""
-        claimed = self._claim(limit)
+    def deliver_due(self, limit: int | None = None) -> int:
+        """Claim, attempt and settle one round of due deliveries; returns how many were attempted."""
+        claimed = self._claim(limit or self._threads)
         if not claimed:
             return 0
         if self._pool is not None and len(claimed) > 1:

@@ -1,0 +1,167 @@
+"""Usage metering: what each account used, and what the same usage would cost on AWS.
+
+Requests are counted per (account, region, service, month, price category) by `UsageMeter`:
+in memory on the request path, added to `metering_requests` by a flusher thread once a second
+(and on `flush()`), so metering costs a dict update per request, not a database write. A
+`kill -9` can lose the counts of the last second; nothing else depends on them.
+
+Resource usage (key-months, rotations) is not counted here: a service derives it from its own
+state when a report is asked for (`prorated_months`), and prices every line with a `PriceList`
+loaded from its own JSON price file, which names its source and the date it was read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, String, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from strongroom.core.store import Database
+from strongroom.core.store.schema import metadata
+
+log = logging.getLogger(__name__)
+
+metering_requests = Table(
+    "metering_requests",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("service", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),  # the business month, YYYY-MM (UTC)
+    Column("category", String(64), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+CounterKey = tuple[str, str, str, str, str]  # account, region, service, period, category
+
+
+def period_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) of a YYYY-MM month in UTC."""
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def prorated_months(start: datetime, end: datetime | None, period: str, now: datetime) -> Decimal:
+    """The fraction of `period` during which [start, end) overlaps it, up to `now` (hourly, as AWS)."""
+    month_start, month_end = period_bounds(period)
+    stop = min(end or month_end, month_end, now)
+    begin = max(start, month_start)
+    if stop <= begin:
+        return Decimal(0)
+    month_hours = Decimal((month_end - month_start).total_seconds()) / 3600
+    return (Decimal((stop - begin).total_seconds()) / 3600 / month_hours).quantize(Decimal("0.000001"))
+
+
+class UsageMeter:
+    """Counts requests in memory and adds them to `metering_requests` in the background."""
+
+    def __init__(self, db: Database, *, flush_seconds: float = 1.0) -> None:
+        self._db = db
+        self._pending: Counter[CounterKey] = Counter()
+        self._lock = threading.Lock()
+        self._flush_seconds = flush_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def count(self, account: str, region: str, service: str, period: str, category: str) -> None:
+        with self._lock:
+            self._pending[(account, region, service, period, category)] += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="strongroom-metering", daemon=True)
+                self._thread.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+        if not pending:
+            return
+        try:
+            with self._db.write() as conn:
+                add_counts(conn, pending)
+        except Exception:
+            log.exception("could not record usage; keeping the counts for the next pass")
+            with self._lock:
+                self._pending.update(pending)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.flush()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._flush_seconds):
+            self.flush()
+
+
+def add_counts(conn: Connection, counts: Counter[CounterKey]) -> None:
+    """Add request counts, creating the rows that do not exist yet (one upsert per row)."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    for (account, region, service, period, category), count in sorted(counts.items()):
+        statement = dialect_insert(metering_requests).values(
+            account_id=account, region=region, service=service, period=period, category=category, count=count
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["account_id", "region", "service", "period", "category"],
+                set_={"count": metering_requests.c["count"] + statement.excluded["count"]},
+            )
+        )
+
+
+def request_counts(conn: Connection, service: str, period: str, account: str | None = None) -> list[Any]:
+    """Rows (account_id, region, category, count) of one service and month."""
+    query = select(
+        metering_requests.c.account_id,
+        metering_requests.c.region,
+        metering_requests.c.category,
+        metering_requests.c["count"],
+    ).where(metering_requests.c.service == service, metering_requests.c.period == period)
+    if account is not None:
+        query = query.where(metering_requests.c.account_id == account)
+    return list(conn.execute(query.order_by(metering_requests.c.account_id, metering_requests.c.region)))
+
+
+# -- prices ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """A service's published prices (USD), with where and when they were read."""
+
+    service: str
+    source: str
+    retrieved: str
+    prices: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path) -> PriceList:
+        document = json.loads(path.read_text())
+        return cls(
+            service=document["service"],
+            source=document["source"],
+            retrieved=document["retrieved"],
+            prices=document["prices"],
+        )
+
+    def price(self, name: str) -> Decimal:
+        return Decimal(str(self.prices[name]["usd"]))
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

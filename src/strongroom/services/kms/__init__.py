@@ -1,0 +1,1 @@
+"""AWS Key Management Service: keys, aliases, grants, and the cryptography behind them."""

@@ -1,0 +1,25 @@
+"""AWS Secrets Manager: every operation of the botocore model, each one check, authorize, act.
+
+The handlers live in mixins named for their domain, stacked in one line of inheritance:
+
+    SecretsBase        finding, authorizing, describing, KMS envelope, events   (base.py)
+    SecretsApi         create, describe, list, update, delete, restore, tags    (secrets_api.py)
+    ValuesApi          get, batch get, put, versions, labels, random passwords  (values_api.py)
+    RotationApi        rotate, cancel, scheduled and running rotations          (rotation_api.py)
+    ReplicationApi     replicate, remove regions, stop replication              (replication_api.py)
+    SecretsManagerApi  + resource policies                                      (policy_api.py)
+
+Secret values are encrypted under KMS through `ctx.call` (see envelope.py); nothing secret is
+stored in the clear, logged or audited.
+"""
+
+from __future__ import annotations
+
+from strongroom.services.secretsmanager.policy_api import PolicyApi
+from strongroom.services.secretsmanager.replication_api import ReplicationApi
+
+
+class SecretsManagerApi(ReplicationApi, PolicyApi):
+    """AWS Secrets Manager."""
+
+    model_name = "secretsmanager"
