@@ -25,7 +25,7 @@ class Clock:
         self._offset_file = offset_file
         self._offset = 0.0
         self._stamp: tuple[int, int] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # advance() reads offset() under the lock
 
     def now(self) -> datetime:
         return utcnow() + timedelta(seconds=self.offset())

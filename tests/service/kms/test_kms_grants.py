@@ -225,3 +225,16 @@ def test_a_grant_passes_on_only_what_it_holds(kms: Any, key: dict[str, Any], mak
                 KeyId=key["Arn"], GranteePrincipal=receiver["arn"], Operations=operations, **kwargs
             )
         assert error_code(err) == "AccessDeniedException"
+
+
+def test_grants_per_grantee_quota(kms: Any, key: dict[str, Any], make_user: UserFactory) -> None:
+    grantee = make_user()["arn"]
+    for _ in range(500):
+        kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee, Operations=["Encrypt"])
+    with pytest.raises(ClientError) as err:
+        kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee, Operations=["Encrypt"])
+    assert error_code(err) == "LimitExceededException"
+    assert (
+        len(kms.get_paginator("list_grants").paginate(KeyId=key["KeyId"]).build_full_result()["Grants"])
+        == 500
+    )

@@ -28,14 +28,26 @@ def _env(endpoint: str, account_id: str) -> dict[str, str]:
 
 def _aws(env: dict[str, str], *args: str) -> Any:
     cli = Path(sys.executable).parent / "aws"
-    done = subprocess.run([str(cli), *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(cli), *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout) if done.stdout.strip() else None
 
 
 def test_aws_cli(endpoint: str, account_id: str, prefix: str) -> None:
     env = _env(endpoint, account_id)
-    put = _aws(env, "ssm", "put-parameter", "--name", f"{prefix}/cli", "--value", "cli-secret", "--type", "SecureString")
+    put = _aws(
+        env,
+        "ssm",
+        "put-parameter",
+        "--name",
+        f"{prefix}/cli",
+        "--value",
+        "cli-secret",
+        "--type",
+        "SecureString",
+    )
     assert put["Version"] == 1
     got = _aws(env, "ssm", "get-parameter", "--name", f"{prefix}/cli", "--with-decryption")
     assert got["Parameter"]["Value"] == "cli-secret"
@@ -49,7 +61,11 @@ def test_aws_cli(endpoint: str, account_id: str, prefix: str) -> None:
 
 def _resolve(env: dict[str, str], path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "strongroom.cli", "resolve", str(path)], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "strongroom.cli", "resolve", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -92,7 +108,9 @@ def test_resolve_uses_the_callers_permissions(
     assert done.returncode == 1 and "AccessDeniedException" in done.stderr
 
 
-def test_resolve_secretsmanager(make_client: Any, endpoint: str, account_id: str, prefix: str, tmp_path: Path) -> None:
+def test_resolve_secretsmanager(
+    make_client: Any, endpoint: str, account_id: str, prefix: str, tmp_path: Path
+) -> None:
     sm = make_client("secretsmanager", access_key=account_id)
     name = f"resolve{prefix[2:]}"
     try:

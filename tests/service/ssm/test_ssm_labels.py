@@ -39,7 +39,9 @@ def test_invalid_labels_are_reported_not_applied(ssm: Any, prefix: str) -> None:
     _three_versions(ssm, name)
     labels = ["ok-label", "1starts-with-digit", "awsreserved", "SSMreserved", "has/slash", "good.one_2"]
     out = ssm.label_parameter_version(Name=name, ParameterVersion=2, Labels=labels)
-    assert sorted(out["InvalidLabels"]) == sorted(["1starts-with-digit", "awsreserved", "SSMreserved", "has/slash"])
+    assert sorted(out["InvalidLabels"]) == sorted(
+        ["1starts-with-digit", "awsreserved", "SSMreserved", "has/slash"]
+    )
     history = ssm.get_parameter_history(Name=name)["Parameters"]
     assert sorted(history[1]["Labels"]) == ["good.one_2", "ok-label"]
 
@@ -52,7 +54,8 @@ def test_ten_labels_per_version(ssm: Any, prefix: str) -> None:
     assert_error(
         err,
         "ParameterVersionLabelLimitExceeded",
-        "A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.",
+        "A parameter version can have maximum 10 labels.Move one or more labels to another version "
+        "and try again.",
     )
     # Re-applying a label the version already has is not an eleventh label.
     ssm.label_parameter_version(Name=name, ParameterVersion=1, Labels=["l3"])
@@ -66,7 +69,9 @@ def test_label_errors(ssm: Any, prefix: str) -> None:
         "ParameterVersionNotFound",
         f"Systems Manager could not find version 7 of {name}. Verify the version and try again.",
     )
-    assert_error(error_of(ssm.label_parameter_version, Name=f"{prefix}/none", Labels=["x"]), "ParameterNotFound")
+    assert_error(
+        error_of(ssm.label_parameter_version, Name=f"{prefix}/none", Labels=["x"]), "ParameterNotFound"
+    )
     assert_error(error_of(ssm.get_parameter, Name=f"{name}:nolabel"), "ParameterVersionNotFound")
 
 
@@ -81,7 +86,8 @@ def test_unlabel(ssm: Any, prefix: str) -> None:
     out = ssm.unlabel_parameter_version(Name=name, ParameterVersion=1, Labels=["b"])
     assert out.get("RemovedLabels", []) == [] and out["InvalidLabels"] == ["b"]
     assert_error(
-        error_of(ssm.unlabel_parameter_version, Name=name, ParameterVersion=9, Labels=["b"]), "ParameterVersionNotFound"
+        error_of(ssm.unlabel_parameter_version, Name=name, ParameterVersion=9, Labels=["b"]),
+        "ParameterVersionNotFound",
     )
 
 
@@ -99,7 +105,11 @@ def test_history_pages_and_details(ssm: Any, prefix: str) -> None:
     rest = ssm.get_parameter_history(Name=name, MaxResults=3, NextToken=first["NextToken"])
     assert [p["Version"] for p in rest["Parameters"]] == [4, 5, 6]
     paginator = ssm.get_paginator("get_parameter_history")
-    every = [p["Version"] for page in paginator.paginate(Name=name, PaginationConfig={"PageSize": 2}) for p in page["Parameters"]]
+    every = [
+        p["Version"]
+        for page in paginator.paginate(Name=name, PaginationConfig={"PageSize": 2})
+        for p in page["Parameters"]
+    ]
     assert every == list(range(1, 8))
     assert_error(error_of(ssm.get_parameter_history, Name=name, NextToken="garbage"), "InvalidNextToken")
     assert_error(error_of(ssm.get_parameter_history, Name=f"{prefix}/none"), "ParameterNotFound")
@@ -115,12 +125,17 @@ def test_hundred_versions_then_oldest_goes(ssm: Any, prefix: str) -> None:
     assert_error(
         err,
         "ParameterMaxVersionLimitExceeded",
-        f"You attempted to create a new version of {name} by calling the PutParameter API with the overwrite flag. "
-        "Version 1, the oldest version, can't be deleted because it has a label associated with it. Move the label "
+        f"You attempted to create a new version of {name} by calling the PutParameter API with the "
+        "overwrite flag. Version 1, the oldest version, can't be deleted because it has a label "
+        "associated with it. Move the label "
         "to another version of the parameter, and try again.",
     )
     ssm.label_parameter_version(Name=name, ParameterVersion=50, Labels=["pinned"])
     assert ssm.put_parameter(Name=name, Value="101", Overwrite=True)["Version"] == 101
-    versions = [p["Version"] for page in ssm.get_paginator("get_parameter_history").paginate(Name=name) for p in page["Parameters"]]
+    versions = [
+        p["Version"]
+        for page in ssm.get_paginator("get_parameter_history").paginate(Name=name)
+        for p in page["Parameters"]
+    ]
     assert versions == list(range(2, 102))
     assert_error(error_of(ssm.get_parameter, Name=f"{name}:1"), "ParameterVersionNotFound")

@@ -41,7 +41,8 @@ def test_overwrite_makes_versions_and_selectors_pick_them(ssm: Any, prefix: str)
     assert_error(
         err,
         "ParameterAlreadyExists",
-        "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+        "The parameter already exists. To overwrite this value, set the overwrite option in the request "
+        "to true.",
     )
     assert ssm.put_parameter(Name=name, Value="two", Overwrite=True)["Version"] == 2
     assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == "two"
@@ -62,14 +63,18 @@ def test_overwrite_keeps_description_and_type(ssm: Any, prefix: str) -> None:
     meta = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]
     assert meta["Description"] == "kept"
     assert meta["Type"] == "String"
-    assert_error(error_of(ssm.put_parameter, Name=name, Value="c", Type="StringList", Overwrite=True),
-                 "HierarchyTypeMismatchException")  # fmt: skip
+    assert_error(
+        error_of(ssm.put_parameter, Name=name, Value="c", Type="StringList", Overwrite=True),
+        "HierarchyTypeMismatchException",
+    )
 
 
 def test_get_parameters_mixes_found_and_invalid(ssm: Any, prefix: str) -> None:
     ssm.put_parameter(Name=f"{prefix}/a", Value="A", Type="String")
     ssm.put_parameter(Name=f"{prefix}/b", Value="B", Type="String")
-    got = ssm.get_parameters(Names=[f"{prefix}/a", f"{prefix}/b", f"{prefix}/missing", f"{prefix}/a:7", f"{prefix}/a"])
+    got = ssm.get_parameters(
+        Names=[f"{prefix}/a", f"{prefix}/b", f"{prefix}/missing", f"{prefix}/a:7", f"{prefix}/a"]
+    )
     assert sorted(p["Value"] for p in got["Parameters"]) == ["A", "B"]
     assert sorted(got["InvalidParameters"]) == sorted([f"{prefix}/missing", f"{prefix}/a:7"])
 
@@ -93,12 +98,22 @@ def test_delete_parameter_and_parameters(ssm: Any, prefix: str) -> None:
 
 def test_invalid_names(ssm: Any, prefix: str) -> None:
     invalid = (
-        "Parameter name: can't be prefixed with \"ssm\" (case-insensitive). If formed as a path, it can consist "
-        "of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the "
+        'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it can '
+        "consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, "
+        "numbers and the "
         "following 3 symbols .-_"
     )
-    for name in ("ssm-thing", "/SSM/thing", "has space", "bad!char", f"{prefix}//double", f"{prefix}/trailing/"):
-        assert_error(error_of(ssm.put_parameter, Name=name, Value="v", Type="String"), "ValidationException", invalid)
+    for name in (
+        "ssm-thing",
+        "/SSM/thing",
+        "has space",
+        "bad!char",
+        f"{prefix}//double",
+        f"{prefix}/trailing/",
+    ):
+        assert_error(
+            error_of(ssm.put_parameter, Name=name, Value="v", Type="String"), "ValidationException", invalid
+        )
     assert_error(
         error_of(ssm.put_parameter, Name="a/b", Value="v", Type="String"),
         "ValidationException",
@@ -106,7 +121,9 @@ def test_invalid_names(ssm: Any, prefix: str) -> None:
     )
     for name in ("/aws/mine", "awsthing", "/AWS/x"):
         err = error_of(ssm.put_parameter, Name=name, Value="v", Type="String")
-        assert_error(err, "AccessDeniedException", f"No access to reserved parameter name: {name.lstrip('/')}.")
+        assert_error(
+            err, "AccessDeniedException", f"No access to reserved parameter name: {name.lstrip('/')}."
+        )
 
 
 def test_hierarchy_of_15_levels(ssm: Any, prefix: str) -> None:
@@ -137,13 +154,22 @@ def test_type_rules(ssm: Any, raw_ssm: Any, prefix: str) -> None:
         "ValidationException",
         "KeyId is required for SecureString type parameter only.",
     )
-    assert_error(error_of(raw_ssm.put_parameter, Name=f"{prefix}/t", Value="v", Type="Text"), "ValidationException")
-    assert_error(error_of(ssm.put_parameter, Name=f"{prefix}/empty", Value="", Type="String"), "ValidationException")
+    assert_error(
+        error_of(raw_ssm.put_parameter, Name=f"{prefix}/t", Value="v", Type="Text"), "ValidationException"
+    )
+    assert_error(
+        error_of(ssm.put_parameter, Name=f"{prefix}/empty", Value="", Type="String"), "ValidationException"
+    )
 
 
 def test_tags_and_overwrite_cannot_go_together(ssm: Any, prefix: str) -> None:
     err = error_of(
-        ssm.put_parameter, Name=f"{prefix}/t", Value="v", Type="String", Overwrite=True, Tags=[{"Key": "k", "Value": "v"}]
+        ssm.put_parameter,
+        Name=f"{prefix}/t",
+        Value="v",
+        Type="String",
+        Overwrite=True,
+        Tags=[{"Key": "k", "Value": "v"}],
     )
     assert_error(err, "ValidationException")
     assert "tags and overwrite can't be used together" in err.response["Error"]["Message"]
@@ -159,7 +185,9 @@ def test_allowed_pattern(ssm: Any, prefix: str) -> None:
     )
     assert ssm.get_parameter(Name=name)["Parameter"]["Version"] == 1
     assert_error(
-        error_of(ssm.put_parameter, Name=f"{prefix}/bad", Value="v", Type="String", AllowedPattern="(unclosed"),
+        error_of(
+            ssm.put_parameter, Name=f"{prefix}/bad", Value="v", Type="String", AllowedPattern="(unclosed"
+        ),
         "InvalidAllowedPatternException",
     )
 
@@ -169,7 +197,13 @@ def test_data_types(ssm: Any, prefix: str) -> None:
     ssm.put_parameter(Name=ami, Value="ami-0123456789abcdef0", Type="String", DataType="aws:ec2:image")
     assert ssm.get_parameter(Name=ami)["Parameter"]["DataType"] == "aws:ec2:image"
     assert_error(
-        error_of(ssm.put_parameter, Name=f"{prefix}/ami2", Value="not-an-ami", Type="String", DataType="aws:ec2:image"),
+        error_of(
+            ssm.put_parameter,
+            Name=f"{prefix}/ami2",
+            Value="not-an-ami",
+            Type="String",
+            DataType="aws:ec2:image",
+        ),
         "ValidationException",
     )
     assert_error(

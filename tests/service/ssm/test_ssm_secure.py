@@ -25,7 +25,6 @@ def test_default_key_encrypts_and_decrypts(ssm: Any, kms: Any, account_id: str, 
     # The AWS managed key exists now, and the blob opens only with the parameter's ARN as context.
     managed = kms.describe_key(KeyId="alias/aws/ssm")["KeyMetadata"]
     assert managed["KeyManager"] == "AWS"
-    arn = f"arn:aws:ssm:us-east-1:{account_id}:parameter{name}"
     with pytest.raises(ClientError) as info:
         kms.decrypt(CiphertextBlob=blob)
     assert info.value.response["Error"]["Code"] in ("InvalidCiphertextException", "AccessDeniedException")
@@ -60,7 +59,9 @@ def test_overwrite_keeps_the_key_and_history_decrypts(ssm: Any, kms: Any, prefix
 
 
 def test_wrong_or_unusable_key(ssm: Any, kms: Any, prefix: str) -> None:
-    err = error_of(ssm.put_parameter, Name=f"{prefix}/x", Value="v", Type="SecureString", KeyId="alias/no-such-key")
+    err = error_of(
+        ssm.put_parameter, Name=f"{prefix}/x", Value="v", Type="SecureString", KeyId="alias/no-such-key"
+    )
     assert_error(err, "InvalidKeyId")
     key_id = kms.create_key()["KeyMetadata"]["KeyId"]
     kms.disable_key(KeyId=key_id)
@@ -83,7 +84,9 @@ def test_disabling_the_key_stops_decryption(ssm: Any, kms: Any, prefix: str) -> 
     assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == "locked-away"
 
 
-def test_kms_permissions_apply_to_the_caller(ssm: Any, kms: Any, user_client: Any, account_id: str, prefix: str) -> None:
+def test_kms_permissions_apply_to_the_caller(
+    ssm: Any, kms: Any, user_client: Any, account_id: str, prefix: str
+) -> None:
     key = kms.create_key()["KeyMetadata"]
     name = f"{prefix}/guarded"
     ssm.put_parameter(Name=name, Value="guarded-value", Type="SecureString", KeyId=key["KeyId"])
@@ -119,7 +122,9 @@ def test_kms_permissions_apply_to_the_caller(ssm: Any, kms: Any, user_client: An
             },
         ),
     )
-    assert_error(error_of(other_context.get_parameter, Name=name, WithDecryption=True), "AccessDeniedException")
+    assert_error(
+        error_of(other_context.get_parameter, Name=name, WithDecryption=True), "AccessDeniedException"
+    )
 
     via_ssm_only = user_client(
         "kms",
@@ -148,7 +153,9 @@ def test_put_needs_kms_encrypt(ssm: Any, kms: Any, user_client: Any, account_id:
     writer2.put_parameter(Name=name, Value="v", Type="SecureString", KeyId=key["KeyId"])
 
 
-def test_advanced_secure_string_uses_envelope_encryption(ssm: Any, kms: Any, user_client: Any, prefix: str) -> None:
+def test_advanced_secure_string_uses_envelope_encryption(
+    ssm: Any, kms: Any, user_client: Any, prefix: str
+) -> None:
     key = kms.create_key()["KeyMetadata"]
     name = f"{prefix}/big"
     value = "S" * 6000
@@ -157,11 +164,19 @@ def test_advanced_secure_string_uses_envelope_encryption(ssm: Any, kms: Any, use
     assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == value
     # Advanced puts ask KMS for a data key: kms:Encrypt alone is not enough.
     writer = user_client("ssm", policy(allow("ssm:PutParameter"), allow("kms:Encrypt", key["Arn"])))
-    err = error_of(writer.put_parameter, Name=f"{prefix}/big2", Value=value, Type="SecureString",
-                   KeyId=key["KeyId"], Tier="Advanced")  # fmt: skip
+    err = error_of(
+        writer.put_parameter,
+        Name=f"{prefix}/big2",
+        Value=value,
+        Type="SecureString",
+        KeyId=key["KeyId"],
+        Tier="Advanced",
+    )
     assert_error(err, "AccessDeniedException")
     writer = user_client("ssm", policy(allow("ssm:PutParameter"), allow("kms:GenerateDataKey", key["Arn"])))
-    writer.put_parameter(Name=f"{prefix}/big2", Value=value, Type="SecureString", KeyId=key["KeyId"], Tier="Advanced")
+    writer.put_parameter(
+        Name=f"{prefix}/big2", Value=value, Type="SecureString", KeyId=key["KeyId"], Tier="Advanced"
+    )
 
 
 def test_get_parameters_and_by_path_decrypt(ssm: Any, prefix: str) -> None:

@@ -13,7 +13,11 @@ from tests.support.server import ServerProcess
 
 
 def _expiring(at: datetime, *extra: dict[str, Any]) -> str:
-    expiration = {"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.000Z")}}
+    expiration = {
+        "Type": "Expiration",
+        "Version": "1.0",
+        "Attributes": {"Timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
+    }
     return json.dumps([expiration, *extra])
 
 
@@ -24,7 +28,10 @@ def test_value_sizes_per_tier(ssm: Any, prefix: str) -> None:
     assert err.response["Error"]["Message"].startswith(
         "Standard tier parameters support a maximum parameter value of 4096 characters."
     )
-    assert ssm.put_parameter(Name=f"{prefix}/adv", Value="x" * 8192, Type="String", Tier="Advanced")["Tier"] == "Advanced"
+    assert (
+        ssm.put_parameter(Name=f"{prefix}/adv", Value="x" * 8192, Type="String", Tier="Advanced")["Tier"]
+        == "Advanced"
+    )
     err = error_of(ssm.put_parameter, Name=f"{prefix}/adv2", Value="x" * 8193, Type="String", Tier="Advanced")
     assert_error(err, "ValidationException")
 
@@ -55,61 +62,123 @@ def test_standard_upgrades_but_never_downgrades(ssm: Any, prefix: str) -> None:
 
 def test_policies_need_the_advanced_tier(ssm: Any, prefix: str) -> None:
     later = datetime.now(UTC) + timedelta(days=1)
-    err = error_of(ssm.put_parameter, Name=f"{prefix}/pol", Value="v", Type="String", Tier="Standard", Policies=_expiring(later))
+    err = error_of(
+        ssm.put_parameter,
+        Name=f"{prefix}/pol",
+        Value="v",
+        Type="String",
+        Tier="Standard",
+        Policies=_expiring(later),
+    )
     assert_error(err, "ValidationException")
 
 
 def test_policy_errors(ssm: Any, prefix: str) -> None:
     later = datetime.now(UTC) + timedelta(days=1)
     put = {"Name": f"{prefix}/pe", "Value": "v", "Type": "String", "Tier": "Advanced"}
-    assert_error(error_of(ssm.put_parameter, **put, Policies=json.dumps([{"Type": "Rotate", "Version": "1.0", "Attributes": {}}])),
-                 "InvalidPolicyTypeException")  # fmt: skip
-    assert_error(error_of(ssm.put_parameter, **put, Policies=json.dumps([{"Type": "Expiration", "Version": "1.0",
-                 "Attributes": {"Timestamp": "tomorrow"}}])), "InvalidPolicyAttributeException")  # fmt: skip
+    assert_error(
+        error_of(
+            ssm.put_parameter,
+            **put,
+            Policies=json.dumps([{"Type": "Rotate", "Version": "1.0", "Attributes": {}}]),
+        ),
+        "InvalidPolicyTypeException",
+    )
+    assert_error(
+        error_of(
+            ssm.put_parameter,
+            **put,
+            Policies=json.dumps(
+                [{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "tomorrow"}}]
+            ),
+        ),
+        "InvalidPolicyAttributeException",
+    )
     past = datetime.now(UTC) - timedelta(days=1)
-    assert_error(error_of(ssm.put_parameter, **put, Policies=_expiring(past)), "InvalidPolicyAttributeException")
-    assert_error(error_of(ssm.put_parameter, **put, Policies=json.dumps([{"Type": "NoChangeNotification", "Version": "1.0",
-                 "Attributes": {"After": "x", "Unit": "Days"}}])), "InvalidPolicyAttributeException")  # fmt: skip
+    assert_error(
+        error_of(ssm.put_parameter, **put, Policies=_expiring(past)), "InvalidPolicyAttributeException"
+    )
+    assert_error(
+        error_of(
+            ssm.put_parameter,
+            **put,
+            Policies=json.dumps(
+                [
+                    {
+                        "Type": "NoChangeNotification",
+                        "Version": "1.0",
+                        "Attributes": {"After": "x", "Unit": "Days"},
+                    }
+                ]
+            ),
+        ),
+        "InvalidPolicyAttributeException",
+    )
     two = json.loads(_expiring(later)) * 2
     assert_error(error_of(ssm.put_parameter, **put, Policies=json.dumps(two)), "IncompatiblePolicyException")
-    eleven = [{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "1", "Unit": "Days"}}] * 11
-    assert_error(error_of(ssm.put_parameter, **put, Policies=json.dumps(eleven)), "PoliciesLimitExceededException")
+    eleven = [
+        {"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "1", "Unit": "Days"}}
+    ] * 11
+    assert_error(
+        error_of(ssm.put_parameter, **put, Policies=json.dumps(eleven)), "PoliciesLimitExceededException"
+    )
     assert_error(error_of(ssm.get_parameter, Name=f"{prefix}/pe"), "ParameterNotFound")
 
 
 def test_expiration_deletes_at_its_time(ssm: Any, server: ServerProcess, prefix: str) -> None:
     name = f"{prefix}/ttl"
     expires = datetime.now(UTC) + timedelta(hours=2)
-    notice = {"Type": "ExpirationNotification", "Version": "1.0", "Attributes": {"Before": "1", "Unit": "Hours"}}
-    ssm.put_parameter(Name=name, Value="short-lived", Type="String", Tier="Advanced", Policies=_expiring(expires, notice))
+    notice = {
+        "Type": "ExpirationNotification",
+        "Version": "1.0",
+        "Attributes": {"Before": "1", "Unit": "Hours"},
+    }
+    ssm.put_parameter(
+        Name=name, Value="short-lived", Type="String", Tier="Advanced", Policies=_expiring(expires, notice)
+    )
     meta = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]
     assert sorted((p["PolicyType"], p["PolicyStatus"]) for p in meta["Policies"]) == [
-        ("Expiration", "Pending"), ("ExpirationNotification", "Pending")]  # fmt: skip
+        ("Expiration", "Pending"),
+        ("ExpirationNotification", "Pending"),
+    ]
     # An update does not move the expiration.
     ssm.put_parameter(Name=name, Value="still-short-lived", Overwrite=True)
     advance(server, 3600 + 120)
     meta = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]
     assert sorted((p["PolicyType"], p["PolicyStatus"]) for p in meta["Policies"]) == [
-        ("Expiration", "Pending"), ("ExpirationNotification", "Finished")]  # fmt: skip
+        ("Expiration", "Pending"),
+        ("ExpirationNotification", "Finished"),
+    ]
     advance(server, 3600)
     assert_error(error_of(ssm.get_parameter, Name=name), "ParameterNotFound")
 
 
 def test_no_change_notification_restarts_on_update(ssm: Any, server: ServerProcess, prefix: str) -> None:
     name = f"{prefix}/stale"
-    no_change = json.dumps([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "2", "Unit": "Hours"}}])
+    no_change = json.dumps(
+        [{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "2", "Unit": "Hours"}}]
+    )
     ssm.put_parameter(Name=name, Value="v1", Type="String", Tier="Advanced", Policies=no_change)
     advance(server, 3600)
     ssm.put_parameter(Name=name, Value="v2", Overwrite=True)
     advance(server, 3600 + 60)
-    status = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]["Policies"]
+    status = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0][
+        "Policies"
+    ]
     assert [p["PolicyStatus"] for p in status] == ["Pending"]
     advance(server, 3600)
-    status = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]["Policies"]
+    status = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0][
+        "Policies"
+    ]
     assert [p["PolicyStatus"] for p in status] == ["Finished"]
     # Policies="[]" removes them.
     ssm.put_parameter(Name=name, Value="v3", Overwrite=True, Policies="[]")
-    assert ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]["Policies"] == []
+    assert (
+        ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0][
+            "Policies"
+        ]
+        == []
+    )
 
 
 @pytest.mark.parametrize("setting", ["/ssm/parameter-store/default-parameter-tier", "high-throughput"])
@@ -125,15 +194,21 @@ def test_service_settings(ssm: Any, account_id: str, setting: str) -> None:
     ssm.update_service_setting(SettingId=current["ARN"], SettingValue=value)
     changed = ssm.get_service_setting(SettingId=setting)["ServiceSetting"]
     assert changed["SettingValue"] == value and changed["Status"] == "Customized"
-    assert_error(error_of(ssm.update_service_setting, SettingId=setting, SettingValue="bogus"), "ValidationException")
+    assert_error(
+        error_of(ssm.update_service_setting, SettingId=setting, SettingValue="bogus"), "ValidationException"
+    )
     reset = ssm.reset_service_setting(SettingId=setting)["ServiceSetting"]
     assert reset["SettingValue"] == default and reset["Status"] == "Default"
-    assert_error(error_of(ssm.get_service_setting, SettingId="/ssm/no/such/setting"), "ServiceSettingNotFound")
+    assert_error(
+        error_of(ssm.get_service_setting, SettingId="/ssm/no/such/setting"), "ServiceSettingNotFound"
+    )
 
 
 def test_default_tier_setting_applies(make_client: Any, prefix: str) -> None:
     ssm = make_client("ssm", access_key="749999999999", region="ap-southeast-2")
-    ssm.update_service_setting(SettingId="/ssm/parameter-store/default-parameter-tier", SettingValue="Advanced")
+    ssm.update_service_setting(
+        SettingId="/ssm/parameter-store/default-parameter-tier", SettingValue="Advanced"
+    )
     try:
         assert ssm.put_parameter(Name=f"{prefix}/dt", Value="v", Type="String")["Tier"] == "Advanced"
         ssm.update_service_setting(
@@ -152,8 +227,18 @@ def test_tags(ssm: Any, prefix: str) -> None:
     tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
     assert tags == [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "b"}]
     ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId=name, TagKeys=["env"])
-    assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"] == [{"Key": "team", "Value": "b"}]
+    assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"] == [
+        {"Key": "team", "Value": "b"}
+    ]
     too_many = [{"Key": f"k{i}", "Value": "v"} for i in range(50)]
-    assert_error(error_of(ssm.add_tags_to_resource, ResourceType="Parameter", ResourceId=name, Tags=too_many), "TooManyTagsError")
-    assert_error(error_of(ssm.list_tags_for_resource, ResourceType="Parameter", ResourceId=f"{prefix}/none"), "InvalidResourceId")
-    assert_error(error_of(ssm.list_tags_for_resource, ResourceType="Document", ResourceId="doc"), "InvalidResourceType")
+    assert_error(
+        error_of(ssm.add_tags_to_resource, ResourceType="Parameter", ResourceId=name, Tags=too_many),
+        "TooManyTagsError",
+    )
+    assert_error(
+        error_of(ssm.list_tags_for_resource, ResourceType="Parameter", ResourceId=f"{prefix}/none"),
+        "InvalidResourceId",
+    )
+    assert_error(
+        error_of(ssm.list_tags_for_resource, ResourceType="Document", ResourceId="doc"), "InvalidResourceType"
+    )

@@ -110,3 +110,18 @@ def test_a_clock_jump_is_seen_by_another_clock_on_the_same_file(tmp_path: Path) 
     a.advance(86400)
     assert b.now() - before >= timedelta(days=1)
     assert b.wall() - before < timedelta(seconds=5)
+
+
+def test_advancing_twice_after_another_process_moved_the_clock(tmp_path: Path) -> None:
+    mine, other = Clock(tmp_path / "clock"), Clock(tmp_path / "clock")
+    mine.advance(1)
+    other.advance(1)  # the file changed behind `mine`'s back: advance must re-read without deadlock
+    done = threading.Event()
+
+    def advance() -> None:
+        mine.advance(1)
+        done.set()
+
+    threading.Thread(target=advance, daemon=True).start()
+    assert done.wait(5), "Clock.advance deadlocked"
+    assert mine.offset() == 3

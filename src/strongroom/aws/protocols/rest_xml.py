@@ -149,6 +149,15 @@ class RestXmlProtocol(RestProtocol):
         document = f'<{root} xmlns="{namespace}">{members}</{root}>'
         return (xml.XML_DECLARATION + document).encode("utf-8")
 
+    def serialize_response(
+        self, operation: OperationModel, result: dict[str, Any], request_id: str
+    ) -> HttpResponse:
+        response = super().serialize_response(operation, result, request_id)
+        if operation.name == "GetObject" and result.get("ContentRange"):
+            # A Range GET is 206 Partial Content; the model has no status-code member to say so.
+            response.status = 206
+        return response
+
     def request_id_headers(self, request_id: str) -> list[tuple[str, str]]:
         return [("x-amz-request-id", request_id), ("x-amz-id-2", request_id)]
 

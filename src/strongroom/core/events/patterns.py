@@ -53,6 +53,11 @@ class _Leaf:
     absent_matches: bool  # an `exists: false` among the alternatives
 
     def matches(self, value: Any) -> bool:
+        if value is not _MISSING and not isinstance(value, dict | list):
+            for test in self.tests:  # the common case, a scalar: no list to build
+                if test(value):
+                    return True
+            return False
         values = _leaf_values(value)
         if not values:
             return self.absent_matches
@@ -379,11 +384,15 @@ def _cidr(arg: Any, where: str) -> ValueTest:
         raise InvalidEventPattern(f'Nonstandard IP address: {arg} for "{where}"') from None
 
     def test(v: Any) -> bool:
-        if not isinstance(v, str):
-            return False
-        try:
-            return ipaddress.ip_address(v) in network
-        except ValueError:
-            return False
+        address = _ip(v) if isinstance(v, str) else None
+        return address is not None and address in network
 
     return test
+
+
+@lru_cache(maxsize=65536)
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from strongroom.core.kernel import Kernel
 
 VALIDITY = timedelta(days=395)  # ACM's public certificates: 13 months
+NOT_BEFORE_BACKDATE = timedelta(hours=1)
 RENEWAL_WINDOW = timedelta(days=60)
 VALIDATION_TIMEOUT = timedelta(hours=72)
 DNS_CHECK_INTERVAL = timedelta(minutes=5)
@@ -66,7 +67,8 @@ class Engine:
     def issue(self, conn: Connection, record: records.Certificate, now: datetime, *, renewal: bool) -> None:
         """Sign a new certificate for `record` (a new key, a new serial) and make it current."""
         key = keys.generate(record.key_algorithm)
-        not_before = now.replace(microsecond=0)
+        # Backdated an hour, as public CAs do, so clients with a slow clock accept it at once.
+        not_before = now.replace(microsecond=0) - NOT_BEFORE_BACKDATE
         cert = authority.issue_leaf(
             self.hierarchy,
             domain_name=record.domain_name,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select
 
 from strongroom.aws.errors import ServiceError
 from strongroom.core.iam.principals import Principal
@@ -30,6 +30,7 @@ from strongroom.services.kms.tables import kms_grants
 
 TOKEN_VERSION = 1
 MAX_GRANTS_PER_PRINCIPAL_PER_KEY = 500
+MAX_GRANTS_PER_KEY = 50_000
 # Operations that take an encryption context, to which EncryptionContext* constraints apply.
 CONTEXT_OPERATIONS = frozenset(
     {
@@ -159,8 +160,19 @@ def _of_key(key: Key) -> Any:
     )
 
 
+_GRANTS_OF_KEY = (
+    select(kms_grants)
+    .where(
+        kms_grants.c.account_id == bindparam("a"),
+        kms_grants.c.region == bindparam("r"),
+        kms_grants.c.key_id == bindparam("k"),
+    )
+    .order_by(kms_grants.c.created_at)
+)
+
+
 def grants_of(conn: Connection, key: Key) -> list[Grant]:
-    rows = conn.execute(select(kms_grants).where(_of_key(key)).order_by(kms_grants.c.created_at))
+    rows = conn.execute(_GRANTS_OF_KEY, {"a": key.account_id, "r": key.region, "k": key.key_id})
     return [Grant.from_row(row) for row in rows]
 
 
@@ -181,6 +193,10 @@ def find_grant_anywhere(
         )
     ).first()
     return Grant.from_row(row) if row is not None else None
+
+
+def count_for_key(conn: Connection, key: Key) -> int:
+    return int(conn.execute(select(func.count()).select_from(kms_grants).where(_of_key(key))).scalar() or 0)
 
 
 def count_for_grantee(conn: Connection, key: Key, grantee: str) -> int:

@@ -123,6 +123,11 @@ class GrantsApi:
                         and (existing.constraints or None) == constraints
                     ):
                         return {"GrantToken": existing.grant_token, "GrantId": existing.grant_id}
+            if grants.count_for_key(conn, key) >= grants.MAX_GRANTS_PER_KEY:
+                raise ServiceError(
+                    "LimitExceededException",
+                    f"Cannot exceed quota for GrantsPerKey: {grants.MAX_GRANTS_PER_KEY}",
+                )
             if grants.count_for_grantee(conn, key, grantee) >= grants.MAX_GRANTS_PER_PRINCIPAL_PER_KEY:
                 raise ServiceError(
                     "LimitExceededException",

@@ -55,7 +55,8 @@ def require_external(key: Key) -> None:
     if key.origin != "EXTERNAL":
         raise ServiceError(
             "UnsupportedOperationException",
-            f"{key.arn} has {key.origin} key material: only keys with EXTERNAL origin take imported key material.",
+            f"{key.arn} has {key.origin} key material: "
+            "only keys with EXTERNAL origin take imported key material.",
         )
 
 
@@ -83,7 +84,10 @@ class ImportApi:
         own_key(ctx, key)
         require_external(key)
         if not key.symmetric and any(request.get(name) is not None for name in _SYMMETRIC_ONLY):
-            raise ValidationError("ImportType, KeyMaterialDescription and KeyMaterialId apply only to symmetric encryption keys.")
+            raise ValidationError(
+                "ImportType, KeyMaterialDescription and KeyMaterialId apply only to "
+                "symmetric encryption keys."
+            )
         now = ctx.now()
         model = request.get("ExpirationModel") or "KEY_MATERIAL_EXPIRES"
         valid_to = request.get("ValidTo")
@@ -93,17 +97,23 @@ class ImportApi:
             if not now < valid_to <= now + MAX_VALIDITY:
                 raise ValidationError("ValidTo must be in the future and at most 365 days from now.")
         elif valid_to is not None:
-            raise ValidationError("ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.")
+            raise ValidationError(
+                "ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE."
+            )
         try:
             token = open_token(ctx.kernel.root, request["ImportToken"], key.arn)
         except InvalidImportToken:
             raise ServiceError(
-                "InvalidImportTokenException", "The import token is invalid or was issued for another KMS key."
+                "InvalidImportTokenException",
+                "The import token is invalid or was issued for another KMS key.",
             ) from None
         if token.valid_to <= now:
             raise ServiceError("ExpiredImportTokenException", "The import token has expired.")
         secret = wrapping.unwrap_key_material(
-            token.algorithm, token.wrapping_key_spec, token.wrapping_private_key, request["EncryptedKeyMaterial"]
+            token.algorithm,
+            token.wrapping_key_spec,
+            token.wrapping_private_key,
+            request["EncryptedKeyMaterial"],
         )
         check_material(key, secret)
         material_id = material_id_of(key, secret).hex()
@@ -115,7 +125,9 @@ class ImportApi:
             check_state("ImportKeyMaterial", key.state, key.arn)
             rows = material_rows(conn, key)
             match = next((r for r in rows if r.material_id == material_id), None)
-            import_type = request.get("ImportType") or ("EXISTING_KEY_MATERIAL" if rows else "NEW_KEY_MATERIAL")
+            import_type = request.get("ImportType") or (
+                "EXISTING_KEY_MATERIAL" if rows else "NEW_KEY_MATERIAL"
+            )
             if import_type == "EXISTING_KEY_MATERIAL":
                 if match is None:
                     raise incorrect_material()
@@ -132,7 +144,14 @@ class ImportApi:
 
     @staticmethod
     def _import_new(
-        ctx: RequestContext, conn: Connection, key: Key, secret: bytes, material_id: str, *, first: bool, match: Any
+        ctx: RequestContext,
+        conn: Connection,
+        key: Key,
+        secret: bytes,
+        material_id: str,
+        *,
+        first: bool,
+        match: Any,
     ) -> None:
         if key.multi_region_key_type == "REPLICA":
             raise ServiceError(
@@ -174,7 +193,9 @@ class ImportApi:
         )
         for replica in related_keys(conn, key):
             if replica.region != key.region:
-                add_placeholder(conn, ctx, replica, material_id, current=False, material_state="PENDING_ROTATION")
+                add_placeholder(
+                    conn, ctx, replica, material_id, current=False, material_state="PENDING_ROTATION"
+                )
 
     @staticmethod
     def _describe_new(
@@ -188,7 +209,9 @@ class ImportApi:
                 kms_key_materials.c.key_id == key.key_id,
                 kms_key_materials.c.material_id == material_id,
             )
-            .values(import_state="IMPORTED", valid_to=valid_to, expiration_model=model, description=description)
+            .values(
+                import_state="IMPORTED", valid_to=valid_to, expiration_model=model, description=description
+            )
         )
 
     def delete_imported_key_material(self, ctx: RequestContext, request: Request) -> Result:
@@ -203,7 +226,9 @@ class ImportApi:
             row = next((r for r in rows if (r.material_id == wanted if wanted else r.current)), None)
             if row is None:
                 if wanted:
-                    raise ServiceError("NotFoundException", f"Key material {wanted} is not associated with {key.arn}.")
+                    raise ServiceError(
+                        "NotFoundException", f"Key material {wanted} is not associated with {key.arn}."
+                    )
                 raise ServiceError("KMSInvalidStateException", f"{key.arn} is pending import.")
             drop_material(conn, key, row)
         return {"KeyId": key.arn, "KeyMaterialId": row.material_id}

@@ -40,7 +40,10 @@ HMAC_MATERIAL_BYTES = {
     "HMAC_512": (64, 128),
 }
 DELETED = b""
-PENDING_ROTATION_STATES = ("PENDING_ROTATION", "PENDING_MULTI_REGION_IMPORT_AND_ROTATION")  # the `sealed` value of material that was deleted or expired
+PENDING_ROTATION_STATES = (
+    "PENDING_ROTATION",
+    "PENDING_MULTI_REGION_IMPORT_AND_ROTATION",
+)  # the `sealed` value of material that was deleted or expired
 
 
 def material_id_of(key: Key, secret: bytes) -> bytes:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import BindParameter, Connection, Row, bindparam, delete, func, insert, select, update
 
 from strongroom.aws.errors import ServiceError
 from strongroom.core.crypto import RootOfTrust
@@ -148,13 +148,43 @@ def parse_key_reference(value: str, account_id: str, region: str) -> KeyReferenc
 
 # -- reading -----------------------------------------------------------------------------------
 
+# The hot path (every Encrypt/Decrypt) runs these; built once, they skip per-call expression building.
+_A: BindParameter[str] = bindparam("a")
+_R: BindParameter[str] = bindparam("r")
+_K: BindParameter[str] = bindparam("k")
+_KEY_BY_ID = select(kms_keys).where(
+    kms_keys.c.account_id == _A, kms_keys.c.region == _R, kms_keys.c.key_id == _K
+)
+_ALIAS_TARGET = select(kms_aliases.c.key_id).where(
+    kms_aliases.c.account_id == _A, kms_aliases.c.region == _R, kms_aliases.c.alias_name == bindparam("n")
+)
+_ALIASES_OF_KEY = (
+    select(kms_aliases.c.alias_name)
+    .where(kms_aliases.c.account_id == _A, kms_aliases.c.region == _R, kms_aliases.c.key_id == _K)
+    .order_by(kms_aliases.c.alias_name)
+)
+_TAGS_OF_KEY = (
+    select(kms_tags.c.tag_key, kms_tags.c.tag_value)
+    .where(kms_tags.c.account_id == _A, kms_tags.c.region == _R, kms_tags.c.key_id == _K)
+    .order_by(kms_tags.c.tag_key)
+)
+_MATERIAL_OF_KEY = (
+    (kms_key_materials.c.account_id == _A)
+    & (kms_key_materials.c.region == _R)
+    & (kms_key_materials.c.key_id == _K)
+)
+_CURRENT_MATERIAL = select(kms_key_materials).where(_MATERIAL_OF_KEY, kms_key_materials.c.current.is_(True))
+_MATERIAL_BY_ID = select(kms_key_materials).where(
+    _MATERIAL_OF_KEY, kms_key_materials.c.material_id == bindparam("m")
+)
+
+
+def _key_params(key: Key) -> dict[str, str]:
+    return {"a": key.account_id, "r": key.region, "k": key.key_id}
+
 
 def find_key(conn: Connection, account_id: str, region: str, key_id: str) -> Key | None:
-    row = conn.execute(
-        select(kms_keys).where(
-            kms_keys.c.account_id == account_id, kms_keys.c.region == region, kms_keys.c.key_id == key_id
-        )
-    ).first()
+    row = conn.execute(_KEY_BY_ID, {"a": account_id, "r": region, "k": key_id}).first()
     return Key.from_row(row) if row is not None else None
 
 
@@ -166,13 +196,7 @@ def require_key(conn: Connection, account_id: str, region: str, key_id: str) -> 
 
 
 def find_alias_target(conn: Connection, account_id: str, region: str, alias_name: str) -> str | None:
-    value = conn.execute(
-        select(kms_aliases.c.key_id).where(
-            kms_aliases.c.account_id == account_id,
-            kms_aliases.c.region == region,
-            kms_aliases.c.alias_name == alias_name,
-        )
-    ).scalar()
+    value = conn.execute(_ALIAS_TARGET, {"a": account_id, "r": region, "n": alias_name}).scalar()
     return str(value) if value is not None else None
 
 
@@ -198,28 +222,12 @@ def resolve_reference(conn: Connection, ref: KeyReference, caller_region: str) -
 
 
 def aliases_of(conn: Connection, key: Key) -> list[str]:
-    rows = conn.execute(
-        select(kms_aliases.c.alias_name)
-        .where(
-            kms_aliases.c.account_id == key.account_id,
-            kms_aliases.c.region == key.region,
-            kms_aliases.c.key_id == key.key_id,
-        )
-        .order_by(kms_aliases.c.alias_name)
-    )
+    rows = conn.execute(_ALIASES_OF_KEY, _key_params(key))
     return [str(name) for name in rows.scalars()]
 
 
 def tags_of(conn: Connection, key: Key) -> dict[str, str]:
-    rows = conn.execute(
-        select(kms_tags.c.tag_key, kms_tags.c.tag_value)
-        .where(
-            kms_tags.c.account_id == key.account_id,
-            kms_tags.c.region == key.region,
-            kms_tags.c.key_id == key.key_id,
-        )
-        .order_by(kms_tags.c.tag_key)
-    )
+    rows = conn.execute(_TAGS_OF_KEY, _key_params(key))
     return {row.tag_key: row.tag_value for row in rows}
 
 
@@ -348,28 +356,14 @@ def _open(root: RootOfTrust, key: Key, row: Row[Any]) -> Material:
 
 
 def current_material(conn: Connection, root: RootOfTrust, key: Key) -> Material:
-    row = conn.execute(
-        select(kms_key_materials).where(
-            kms_key_materials.c.account_id == key.account_id,
-            kms_key_materials.c.region == key.region,
-            kms_key_materials.c.key_id == key.key_id,
-            kms_key_materials.c.current.is_(True),
-        )
-    ).first()
+    row = conn.execute(_CURRENT_MATERIAL, _key_params(key)).first()
     if row is None:
         raise ServiceError("KMSInvalidStateException", f"{key.arn} is pending import.")
     return _open(root, key, row)
 
 
 def material_by_id(conn: Connection, root: RootOfTrust, key: Key, material_id: bytes) -> Material | None:
-    row = conn.execute(
-        select(kms_key_materials).where(
-            kms_key_materials.c.account_id == key.account_id,
-            kms_key_materials.c.region == key.region,
-            kms_key_materials.c.key_id == key.key_id,
-            kms_key_materials.c.material_id == material_id.hex(),
-        )
-    ).first()
+    row = conn.execute(_MATERIAL_BY_ID, {**_key_params(key), "m": material_id.hex()}).first()
     return _open(root, key, row) if row is not None else None
 
 

@@ -59,9 +59,7 @@ def require_primary(key: Key) -> None:
     if not key.multi_region:
         raise ServiceError("UnsupportedOperationException", f"{key.arn} is not a multi-Region key.")
     if key.multi_region_key_type != "PRIMARY":
-        raise ServiceError(
-            "UnsupportedOperationException", f"{key.arn} is not a multi-Region primary key."
-        )
+        raise ServiceError("UnsupportedOperationException", f"{key.arn} is not a multi-Region primary key.")
 
 
 class MultiRegionApi:
@@ -133,7 +131,11 @@ class MultiRegionApi:
             tags.put(conn, replica, new_tags)
             metadata = key_metadata(conn, replica)
         ctx.audit_resources.append((KEY_RESOURCE_TYPE, arn))
-        return {"ReplicaKeyMetadata": metadata, "ReplicaPolicy": policy, "ReplicaTags": tags.as_list(new_tags)}
+        return {
+            "ReplicaKeyMetadata": metadata,
+            "ReplicaPolicy": policy,
+            "ReplicaTags": tags.as_list(new_tags),
+        }
 
     @staticmethod
     def _copy_material(ctx: RequestContext, conn: Connection, primary: Key, replica: Key) -> None:
@@ -143,7 +145,12 @@ class MultiRegionApi:
         for row in material_rows(conn, primary):
             if external:
                 add_placeholder(
-                    conn, ctx, replica, row.material_id, current=row.current, material_state=row.material_state or "CURRENT"
+                    conn,
+                    ctx,
+                    replica,
+                    row.material_id,
+                    current=row.current,
+                    material_state=row.material_state or "CURRENT",
                 )
                 continue
             secret = root.open(row.sealed, purpose=MATERIAL_PURPOSE, record=f"{primary.arn}#{row.version}")
@@ -180,7 +187,9 @@ class MultiRegionApi:
                         kms_key_materials.c.key_id == replica.key_id,
                         kms_key_materials.c.material_id == row.material_id,
                     )
-                    .values(current=row.current, material_state=row.material_state, description=row.description)
+                    .values(
+                        current=row.current, material_state=row.material_state, description=row.description
+                    )
                 )
 
     def update_primary_region(self, ctx: RequestContext, request: Request) -> Result:
@@ -198,8 +207,8 @@ class MultiRegionApi:
         # AWS: kms:UpdatePrimaryRegion on the replica too, under its own key policy, in its Region.
         authorize_key(in_region(ctx, region), ResolvedKey(target), "UpdatePrimaryRegion")
         if target.state != KeyState.ENABLED:
-            raise ServiceError("DisabledException" if target.state == KeyState.DISABLED else "KMSInvalidStateException",
-                               f"{target.arn} is {target.state}.")  # fmt: skip
+            code = "DisabledException" if target.state == KeyState.DISABLED else "KMSInvalidStateException"
+            raise ServiceError(code, f"{target.arn} is {target.state}.")
         with ctx.kernel.db.write() as conn:
             primary = lock_key(conn, primary)
             for copy in related_keys(conn, primary):

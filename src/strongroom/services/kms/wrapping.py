@@ -46,18 +46,21 @@ def check_wrapping_algorithm(key_spec: str, algorithm: str, wrapping_key_spec: s
     if algorithm == "SM2PKE" or wrapping_key_spec == "SM2":
         raise ServiceError(
             "UnsupportedOperationException",
-            "SM2 wrapping keys and the SM2PKE wrapping algorithm are only available in the AWS China Regions.",
+            "SM2 wrapping keys and the SM2PKE wrapping algorithm are only available "
+            "in the AWS China Regions.",
         )
     if algorithm not in _HASHES:
         raise ValidationError(
-            f"The {algorithm} wrapping algorithm is not supported; use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256."
+            f"The {algorithm} wrapping algorithm is not supported; "
+            "use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256."
         )
     if wrapping_key_spec not in WRAPPING_KEY_SPECS:
         raise ValidationError(f"{wrapping_key_spec} is not a wrapping key spec.")
     info = SPECS.get(key_spec)
     if info is not None and info.symmetric_bytes is None and not algorithm.startswith("RSA_AES_KEY_WRAP_"):
         raise ValidationError(
-            f"Key material of {key_spec} keys must be wrapped with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
+            f"Key material of {key_spec} keys must be wrapped with "
+            "RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
         )
 
 

@@ -44,7 +44,9 @@ def test_invalid_names(name: str, code: str) -> None:
     assert info.value.code == code
 
 
-@pytest.mark.parametrize("name", ["plain", "/a", "/a/b.c-d_e", "/" + "/".join("l" for _ in range(15)), "awesome"[3:]])
+@pytest.mark.parametrize(
+    "name", ["plain", "/a", "/a/b.c-d_e", "/" + "/".join("l" for _ in range(15)), "awesome"[3:]]
+)
 def test_valid_names(name: str) -> None:
     check_name(name, REGION, ACCOUNT)
 

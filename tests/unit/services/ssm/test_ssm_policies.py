@@ -36,7 +36,11 @@ def test_due_times() -> None:
 
 
 def test_offset_timestamps() -> None:
-    item = {"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2030-11-01T22:13:48.87+10:30"}}
+    item = {
+        "Type": "Expiration",
+        "Version": "1.0",
+        "Attributes": {"Timestamp": "2030-11-01T22:13:48.87+10:30"},
+    }
     (parsed,) = policies.parse(_doc(item), NOW)
     assert policies.due_at(parsed, [parsed], NOW) == datetime(2030, 11, 1, 11, 43, 48, 870000, tzinfo=UTC)
 
@@ -47,8 +51,14 @@ def test_offset_timestamps() -> None:
         ("not json", "InvalidPolicyAttributeException"),
         (_doc({"Type": "Rotation", "Version": "1.0", "Attributes": {}}), "InvalidPolicyTypeException"),
         (_doc({**EXPIRE, "Version": "2.0"}), "InvalidPolicyAttributeException"),
-        (_doc({**EXPIRE, "Attributes": {"Timestamp": "2020-01-01T00:00:00Z"}}), "InvalidPolicyAttributeException"),
-        (_doc({**EXPIRE, "Attributes": {"Timestamp": "2031-01-01T00:00:00"}}), "InvalidPolicyAttributeException"),
+        (
+            _doc({**EXPIRE, "Attributes": {"Timestamp": "2020-01-01T00:00:00Z"}}),
+            "InvalidPolicyAttributeException",
+        ),
+        (
+            _doc({**EXPIRE, "Attributes": {"Timestamp": "2031-01-01T00:00:00"}}),
+            "InvalidPolicyAttributeException",
+        ),
         (_doc({**STALE, "Attributes": {"After": "0", "Unit": "Hours"}}), "InvalidPolicyAttributeException"),
         (_doc({**STALE, "Attributes": {"After": "1", "Unit": "Weeks"}}), "InvalidPolicyAttributeException"),
         (_doc(NOTIFY), "IncompatiblePolicyException"),
@@ -64,12 +74,29 @@ def test_policy_errors(document: str, code: str) -> None:
 
 def test_tier_choice() -> None:
     choose = tiers.choose_tier
-    assert choose("Intelligent-Tiering", value_length=10, has_policies=False, current=None, standard_count=0) == "Standard"
-    assert choose("Intelligent-Tiering", value_length=5000, has_policies=False, current=None, standard_count=0) == "Advanced"
-    assert choose("Intelligent-Tiering", value_length=1, has_policies=True, current=None, standard_count=0) == "Advanced"
+    assert (
+        choose("Intelligent-Tiering", value_length=10, has_policies=False, current=None, standard_count=0)
+        == "Standard"
+    )
+    assert (
+        choose("Intelligent-Tiering", value_length=5000, has_policies=False, current=None, standard_count=0)
+        == "Advanced"
+    )
+    assert (
+        choose("Intelligent-Tiering", value_length=1, has_policies=True, current=None, standard_count=0)
+        == "Advanced"
+    )
     full = tiers.MAX_PARAMETERS["Standard"]
-    assert choose("Intelligent-Tiering", value_length=1, has_policies=False, current=None, standard_count=full) == "Advanced"
-    assert choose("Intelligent-Tiering", value_length=1, has_policies=False, current="Advanced", standard_count=0) == "Advanced"
+    assert (
+        choose("Intelligent-Tiering", value_length=1, has_policies=False, current=None, standard_count=full)
+        == "Advanced"
+    )
+    assert (
+        choose(
+            "Intelligent-Tiering", value_length=1, has_policies=False, current="Advanced", standard_count=0
+        )
+        == "Advanced"
+    )
     with pytest.raises(AWSError):
         choose("Standard", value_length=1, has_policies=False, current="Advanced", standard_count=0)
     with pytest.raises(AWSError) as info:

@@ -22,13 +22,19 @@ def test_parameter_references() -> None:
 
 def test_secret_references() -> None:
     assert parse("secretsmanager", "db") == SecretReference("db", None, None, None)
-    assert parse("secretsmanager", "db:SecretString:password") == SecretReference("db", "password", None, None)
+    assert parse("secretsmanager", "db:SecretString:password") == SecretReference(
+        "db", "password", None, None
+    )
     assert parse("secretsmanager", "db:SecretString:password:AWSPREVIOUS") == SecretReference(
         "db", "password", "AWSPREVIOUS", None
     )
-    assert parse("secretsmanager", "db:SecretString::AWSCURRENT") == SecretReference("db", None, "AWSCURRENT", None)
+    assert parse("secretsmanager", "db:SecretString::AWSCURRENT") == SecretReference(
+        "db", None, "AWSCURRENT", None
+    )
     assert parse("secretsmanager", "db:SecretString:::v-id") == SecretReference("db", None, None, "v-id")
-    assert parse("secretsmanager", SECRET_ARN + ":SecretString:user") == SecretReference(SECRET_ARN, "user", None, None)
+    assert parse("secretsmanager", SECRET_ARN + ":SecretString:user") == SecretReference(
+        SECRET_ARN, "user", None, None
+    )
     for bad in ("db:SecretBinary", "db:SecretString:k:AWSCURRENT:v-id", "db:SecretString:k:s:v:extra", ""):
         with pytest.raises(ResolveError):
             parse("secretsmanager", bad)
@@ -41,6 +47,9 @@ def test_render_replaces_each_reference_once() -> None:
         calls.append(ref)
         return "<" + (ref.name if isinstance(ref, ParameterReference) else ref.secret_id) + ">"
 
-    text = "a={{resolve:ssm:/x}} b={{resolve:ssm:/x}} c={{resolve:secretsmanager:s:SecretString:k}} {{not:a:ref}}"
+    text = (
+        "a={{resolve:ssm:/x}} b={{resolve:ssm:/x}} c={{resolve:secretsmanager:s:SecretString:k}} "
+        "{{not:a:ref}}"
+    )
     assert render(text, fake) == "a=</x> b=</x> c=<s> {{not:a:ref}}"
     assert len(calls) == 2
