@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     resolve.add_argument("--region", default=None, help="default: the AWS SDK's region, else us-east-1")
 
+    usage = commands.add_parser("usage", help="what the recorded usage would cost on AWS (AWS list prices)")
+    usage.add_argument("--account", default=None, help="one 12-digit account id (default: every account)")
+    usage.add_argument("--period", default=None, help="the month, YYYY-MM (default: the current one)")
+    usage.add_argument("--format", choices=["text", "json"], default="text")
+    usage.add_argument("--data-dir", type=Path, default=Path(".strongroom"))
+    usage.add_argument("--database-url", default=None, help="default: SQLite in the data dir")
+
     args = parser.parse_args(argv)
     if args.command == "resolve":
         return _resolve(args)
@@ -69,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "ca":
         return _export_root(args)
+    if args.command == "usage":
+        from strongroom.usage import print_usage
+
+        return print_usage(args.data_dir, args.database_url, args.account, args.period, args.format)
     if args.command == "tls":
         from strongroom.tls import ca_path
 

@@ -53,7 +53,7 @@ def kms_usage(
     conn: Connection, prices: PriceList, *, period: str, now: datetime, account: str | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """The priced lines of each account's KMS usage in `period` (YYYY-MM), by account id."""
-    month_start, month_end = period_bounds(period)
+    _, month_end = period_bounds(period)
     keys_query = select(
         kms_keys.c.account_id,
         kms_keys.c.region,
@@ -145,5 +145,3 @@ def usage_document(conn: Connection, *, period: str, now: datetime, account: str
         ],
     }
 
-
-_ = month_start_unused = None  # noqa: F841 - placeholder removed below
