@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--tls-key", type=Path, default=None)
     serve.add_argument("--tls", choices=["self-signed"], default=None)
     serve.add_argument(
+        "--quota-file", type=Path, default=None, help="request-rate quotas (JSON) replacing AWS's defaults"
+    )
+    serve.add_argument(
         "--tls-certificate-arn", default=None, help="serve HTTPS with this ACM certificate (follows renewals)"
     )
 
@@ -129,6 +132,8 @@ def _serve(args: argparse.Namespace) -> int:
         tls_self_signed=args.tls == "self-signed",
         tls_certificate_arn=args.tls_certificate_arn,
     )
+    if args.quota_file is not None and not _use_quota_file(args.quota_file):
+        return 2
     if config.dev and not config.loopback_only:
         sys.stderr.write("--dev is refused unless bound to a loopback address (127.0.0.1, ::1, localhost)\n")
         return 2
@@ -136,6 +141,21 @@ def _serve(args: argparse.Namespace) -> int:
 
     serve(config)
     return 0
+
+
+def _use_quota_file(path: Path) -> bool:
+    """Check the file now (a typo should stop the start), then hand it to every worker."""
+    import os
+
+    from strongroom.core.quotas import QUOTA_FILE_ENV, load_overrides
+
+    try:
+        load_overrides({QUOTA_FILE_ENV: str(path)})
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"--quota-file {path}: {exc}\n")
+        return False
+    os.environ[QUOTA_FILE_ENV] = str(path.resolve())
+    return True
 
 
 def _export_root(args: argparse.Namespace) -> int:

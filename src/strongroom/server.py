@@ -116,6 +116,15 @@ class StrongroomApp:
             assert self.kernel is not None
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, acm_handle, self.kernel, path, request)
+        if path == "/_strongroom/usage" and request.method == "GET":
+            from strongroom.usage import handle_usage_request
+
+            assert self.kernel is not None
+            loop = asyncio.get_running_loop()
+            status, body = await loop.run_in_executor(
+                self._executor, handle_usage_request, self.kernel, request, self.config.dev
+            )
+            return _json(status, body)
         return _json(404, {"__type": "NotFound", "message": f"No such Strongroom path: {path}"})
 
     async def _dev_clock(self, request: HttpRequest) -> HttpResponse:
@@ -230,7 +239,8 @@ def _acm_listener(config: Config) -> dict[str, Any]:
         data_dir=str(config.data_dir),
         root_key_provider=config.root_key_provider,
     )
-    return {"ssl_context_factory": factory}
+    # A TLS connection left half-closed by a client kept workers from exiting on SIGTERM.
+    return {"ssl_context_factory": factory, "timeout_graceful_shutdown": 5}
 
 
 def _run_uvicorn(config: Config, ssl: dict[str, Any]) -> None:

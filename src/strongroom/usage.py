@@ -7,17 +7,23 @@ reach the database within a second of the request (`core.metering.UsageMeter`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import sys
+import urllib.parse
 from datetime import datetime
-from pathlib import Path
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from strongroom.core.clock import Clock
 from strongroom.core.metering import money, period_of
 from strongroom.core.store import Database
+
+if TYPE_CHECKING:
+    from strongroom.aws.http import HttpRequest
+    from strongroom.core.kernel import Kernel
 
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -27,7 +33,9 @@ class UsageRequestError(ValueError):
     """A malformed account id or month."""
 
 
-def usage_report(db: Database, now: datetime, *, account: str | None = None, period: str | None = None) -> dict[str, Any]:
+def usage_report(
+    db: Database, now: datetime, *, account: str | None = None, period: str | None = None
+) -> dict[str, Any]:
     from strongroom.services.kms.usage import usage_document as kms_usage
 
     if account is not None and not _ACCOUNT.fullmatch(account):
@@ -53,13 +61,16 @@ def usage_report(db: Database, now: datetime, *, account: str | None = None, per
 def render_text(report: dict[str, Any]) -> str:
     lines = [f"AWS-equivalent cost, {report['period']} (as of {report['as_of']}), USD"]
     for service in report["services"]:
-        lines.append(f"\n{service['service']} — prices from {service['prices']['source']} ({service['prices']['retrieved']})")
+        lines.append(
+            f"\n{service['service']} — prices from {service['prices']['source']}"
+            f" ({service['prices']['retrieved']})"
+        )
         for entry in service["accounts"]:
             lines.append(f"  account {entry['account']}: {entry['total_usd']}")
             for line in entry["lines"]:
                 lines.append(
-                    f"    {line['description']:<52} {line['region']:<15} {line['quantity']:>14} {line['unit']:<10}"
-                    f" {line['cost_usd']:>12}"
+                    f"    {line['description']:<52} {line['region']:<15} {line['quantity']:>14}"
+                    f" {line['unit']:<10} {line['cost_usd']:>12}"
                 )
     return "\n".join(lines) + "\n"
 
@@ -83,3 +94,31 @@ def print_usage(
         db.dispose()
     sys.stdout.write(json.dumps(report, indent=2) + "\n" if output == "json" else render_text(report))
     return 0
+
+
+def handle_usage_request(kernel: Kernel, request: HttpRequest, dev: bool) -> tuple[int, dict[str, Any]]:
+    """`GET /_strongroom/usage?account=A&period=YYYY-MM`: the report as JSON.
+
+    The path carries no AWS authentication, so it answers loopback clients only (any client of
+    a dev server, which is itself bound to loopback).
+    """
+    if not dev and not _is_loopback(request.source_ip):
+        return 403, {"__type": "AccessDenied", "message": "/_strongroom/usage answers loopback clients only"}
+    query = urllib.parse.parse_qs(request.query_string)
+    try:
+        report = usage_report(
+            kernel.db,
+            kernel.clock.now(),
+            account=query["account"][0] if query.get("account") else None,
+            period=query["period"][0] if query.get("period") else None,
+        )
+    except UsageRequestError as exc:
+        return 400, {"__type": "ValidationException", "message": str(exc)}
+    return 200, report
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

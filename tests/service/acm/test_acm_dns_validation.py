@@ -123,7 +123,8 @@ def test_issued_certificate_verifies_strictly_against_the_exported_root(
     attime = str(int(now.timestamp()))
     result = subprocess.run(
         ["openssl", "verify", "-x509_strict", "-attime", attime, "-purpose", "sslserver",
-         "-CAfile", str(tmp_path / "root.pem"), "-untrusted", str(tmp_path / "chain.pem"), str(tmp_path / "leaf.pem")],
+         "-CAfile", str(tmp_path / "root.pem"), "-untrusted", str(tmp_path / "chain.pem"),
+         str(tmp_path / "leaf.pem")],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0 and result.stdout.strip().endswith(": OK"), result.stdout + result.stderr

@@ -13,7 +13,15 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.service.events.conftest import ACCOUNT, dead_letters, put, unique, wait_until, wire
+from tests.service.events.conftest import (
+    ACCOUNT,
+    dead_letters,
+    put,
+    unique,
+    wait_until,
+    waiting_deliveries,
+    wire,
+)
 from tests.service.events.receiver import Receiver
 from tests.support.server import ServerProcess, boto_config
 
@@ -26,6 +34,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url_factory: Any) 
     proc.start()
     yield proc
     proc.stop()
+
+
+def settled(server: ServerProcess, rule_arn: str, attempts: int) -> None:
+    """Wait until the worker has recorded the failed attempt (before the test moves the clock)."""
+    wait_until(
+        lambda: any(r.rule_arn == rule_arn and r.attempts == attempts for r in waiting_deliveries(server))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +63,10 @@ def test_retries_after_the_receiver_fails_twice_on_the_business_clock(
     event_id = put(events, wired.source, {"n": 1})
     receiver.wait_for(1)
     assert receiver.quiet_for(1.0) == 0  # the retry waits on business time, not on a fast loop
+    settled(server, wired.rule_arn, 1)
     server.advance_clock(30)
     receiver.wait_for(2)
+    settled(server, wired.rule_arn, 2)
     server.advance_clock(60)
     got = receiver.wait_for(3)
     assert [r.json()["id"] for r in got] == [event_id] * 3
@@ -69,8 +86,10 @@ def test_dead_letter_record_after_the_receiver_keeps_failing(
     receiver.default_status = 502
     event_id = put(events, wired.source, {"n": 2})
     receiver.wait_for(1)
+    settled(server, wired.rule_arn, 1)
     server.advance_clock(30)
     receiver.wait_for(2)
+    settled(server, wired.rule_arn, 2)
     server.advance_clock(60)
     receiver.wait_for(3)
 
@@ -113,6 +132,7 @@ def test_an_event_older_than_its_maximum_age_is_dead_lettered(
     receiver.default_status = 500
     put(events, wired.source, {})
     receiver.wait_for(1)
+    settled(server, wired.rule_arn, 1)
     server.advance_clock(120)
     [record] = wait_until(
         lambda: [d for d in dead_letters(server) if d["Attributes"]["RULE_ARN"] == wired.rule_arn]

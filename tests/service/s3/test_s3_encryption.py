@@ -41,7 +41,9 @@ def test_new_bucket_default_encryption_blocks_sse_c(s3: Any, bucket: str) -> Non
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
     assert rule["BlockedEncryptionTypes"]["EncryptionType"] == ["SSE-C"]
     with pytest.raises(ClientError) as err:
-        s3.put_object(Bucket=bucket, Key="c", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY)
+        s3.put_object(
+            Bucket=bucket, Key="c", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY
+        )
     assert error_code(err) == "AccessDenied"
     assert keys_of(s3, bucket) == []
 
@@ -60,7 +62,11 @@ def test_sse_kms_customer_key_context_and_default(s3: Any, kms: Any, bucket: str
     key = kms.create_key()["KeyMetadata"]
     context = base64.b64encode(json.dumps({"project": "x"}).encode()).decode()
     put = s3.put_object(
-        Bucket=bucket, Key="ck", Body=b"data", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"],
+        Bucket=bucket,
+        Key="ck",
+        Body=b"data",
+        ServerSideEncryption="aws:kms",
+        SSEKMSKeyId=key["KeyId"],
         SSEKMSEncryptionContext=context,
     )
     assert put["SSEKMSKeyId"] == key["Arn"]
@@ -68,7 +74,14 @@ def test_sse_kms_customer_key_context_and_default(s3: Any, kms: Any, bucket: str
     s3.put_bucket_encryption(
         Bucket=bucket,
         ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    }
+                }
+            ]
         },
     )
     by_default = s3.put_object(Bucket=bucket, Key="d", Body=b"default")
@@ -85,7 +98,10 @@ def test_bucket_key(s3: Any, kms: Any, bucket: str) -> None:
         ServerSideEncryptionConfiguration={
             "Rules": [
                 {
-                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    },
                     "BucketKeyEnabled": True,
                 }
             ]
@@ -102,18 +118,27 @@ def test_bucket_key(s3: Any, kms: Any, bucket: str) -> None:
 
 def test_dsse_kms(s3: Any, kms: Any, bucket: str) -> None:
     key = kms.create_key()["KeyMetadata"]
-    put = s3.put_object(Bucket=bucket, Key="dsse", Body=b"two layers", ServerSideEncryption="aws:kms:dsse",
-                        SSEKMSKeyId=key["Arn"])
+    put = s3.put_object(
+        Bucket=bucket,
+        Key="dsse",
+        Body=b"two layers",
+        ServerSideEncryption="aws:kms:dsse",
+        SSEKMSKeyId=key["Arn"],
+    )
     assert put["ServerSideEncryption"] == "aws:kms:dsse"
     assert s3.get_object(Bucket=bucket, Key="dsse")["Body"].read() == b"two layers"
 
 
 def test_disabled_kms_key_is_refused_and_nothing_written(s3: Any, kms: Any, bucket: str) -> None:
     key = kms.create_key()["KeyMetadata"]
-    s3.put_object(Bucket=bucket, Key="before", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+    s3.put_object(
+        Bucket=bucket, Key="before", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"]
+    )
     kms.disable_key(KeyId=key["KeyId"])
     with pytest.raises(ClientError) as err:
-        s3.put_object(Bucket=bucket, Key="new", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+        s3.put_object(
+            Bucket=bucket, Key="new", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"]
+        )
     assert error_code(err) == "KMS.DisabledException"
     with pytest.raises(ClientError) as err:
         s3.get_object(Bucket=bucket, Key="before")
@@ -123,8 +148,13 @@ def test_disabled_kms_key_is_refused_and_nothing_written(s3: Any, kms: Any, buck
 
 def test_unknown_kms_key(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as err:
-        s3.put_object(Bucket=bucket, Key="n", Body=b"x", ServerSideEncryption="aws:kms",
-                      SSEKMSKeyId="alias/does-not-exist")
+        s3.put_object(
+            Bucket=bucket,
+            Key="n",
+            Body=b"x",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId="alias/does-not-exist",
+        )
     assert error_code(err) == "KMS.NotFoundException"
     assert keys_of(s3, bucket) == []
 
@@ -133,11 +163,14 @@ def test_kms_key_the_caller_may_not_use(s3: Any, kms: Any, make_user: Any, bucke
     key = kms.create_key()["KeyMetadata"]
     user = make_user({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
     with pytest.raises(ClientError) as err:
-        user["s3"].put_object(Bucket=bucket, Key="u", Body=b"x", ServerSideEncryption="aws:kms",
-                              SSEKMSKeyId=key["Arn"])
+        user["s3"].put_object(
+            Bucket=bucket, Key="u", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"]
+        )
     assert error_code(err) == "AccessDenied"
     assert "kms:GenerateDataKey" in err.value.response["Error"]["Message"]
-    s3.put_object(Bucket=bucket, Key="owned", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"])
+    s3.put_object(
+        Bucket=bucket, Key="owned", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key["Arn"]
+    )
     with pytest.raises(ClientError) as err:
         user["s3"].get_object(Bucket=bucket, Key="owned")
     assert error_code(err) == "AccessDenied"
@@ -152,8 +185,9 @@ def test_sse_kms_key_id_without_kms_header(s3: Any, bucket: str) -> None:
 
 def test_sse_c_round_trip_and_errors(s3: Any, bucket: str) -> None:
     allow_sse_c(s3, bucket)
-    put = s3.put_object(Bucket=bucket, Key="c", Body=b"customer", SSECustomerAlgorithm="AES256",
-                        SSECustomerKey=SSE_C_KEY)
+    put = s3.put_object(
+        Bucket=bucket, Key="c", Body=b"customer", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY
+    )
     md5 = base64.b64encode(hashlib.md5(SSE_C_KEY).digest()).decode()
     assert put["SSECustomerKeyMD5"] == md5
     got = s3.get_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY)
@@ -171,18 +205,30 @@ def test_sse_c_round_trip_and_errors(s3: Any, bucket: str) -> None:
     assert http_status(err) == 403
     wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     with pytest.raises(ClientError) as err:
-        s3.put_object(Bucket=bucket, Key="bad", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY,
-                      SSECustomerKeyMD5=wrong_md5)
+        # With an explicit MD5 botocore sends the key as given: base64 of the raw key.
+        s3.put_object(
+            Bucket=bucket,
+            Key="bad",
+            Body=b"x",
+            SSECustomerAlgorithm="AES256",
+            SSECustomerKey=base64.b64encode(SSE_C_KEY).decode(),
+            SSECustomerKeyMD5=wrong_md5,
+        )
     assert error_code(err) == "InvalidArgument"
     assert keys_of(s3, bucket) == ["c"]
 
 
 def test_sse_c_copy_re_encrypts_to_target_settings(s3: Any, bucket: str) -> None:
     allow_sse_c(s3, bucket)
-    s3.put_object(Bucket=bucket, Key="c", Body=b"customer", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY)
+    s3.put_object(
+        Bucket=bucket, Key="c", Body=b"customer", SSECustomerAlgorithm="AES256", SSECustomerKey=SSE_C_KEY
+    )
     copied = s3.copy_object(
-        Bucket=bucket, Key="plain", CopySource={"Bucket": bucket, "Key": "c"},
-        CopySourceSSECustomerAlgorithm="AES256", CopySourceSSECustomerKey=SSE_C_KEY,
+        Bucket=bucket,
+        Key="plain",
+        CopySource={"Bucket": bucket, "Key": "c"},
+        CopySourceSSECustomerAlgorithm="AES256",
+        CopySourceSSECustomerKey=SSE_C_KEY,
         ServerSideEncryption="aws:kms",
     )
     assert copied["ServerSideEncryption"] == "aws:kms"
@@ -286,11 +332,19 @@ def test_public_policy_is_blocked_by_default(s3: Any, bucket: str) -> None:
         s3.put_bucket_policy(
             Bucket=bucket,
             Policy=policy_document(
-                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+                {
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "s3:GetObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/*",
+                }
             ),
         )
     assert error_code(err) == "AccessDenied"
-    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    assert (
+        s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]["BlockPublicPolicy"]
+        is True
+    )
 
 
 def test_malformed_policy(s3: Any, bucket: str) -> None:
@@ -306,20 +360,34 @@ def test_sse_c_over_plain_http_refused_without_dev(tmp_path: Path) -> None:
 
     from tests.support.server import ServerProcess
 
-    server = ServerProcess(tmp_path / "data", dev=False, env={"STRONGROOM_ROOT_ACCESS_KEY_ID": "AKIA770000000099X",
-                                                               "STRONGROOM_ROOT_SECRET_ACCESS_KEY": "secret-770"})
+    server = ServerProcess(
+        tmp_path / "data",
+        dev=False,
+        env={
+            "STRONGROOM_ROOT_ACCESS_KEY_ID": "AKIA770000000099X",
+            "STRONGROOM_ROOT_SECRET_ACCESS_KEY": "secret-770",
+        },
+    )
     server.start()
     try:
         client = boto3.client(
-            "s3", endpoint_url=server.endpoint, region_name="us-east-1",
-            aws_access_key_id="AKIA770000000099X", aws_secret_access_key="secret-770",
+            "s3",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="AKIA770000000099X",
+            aws_secret_access_key="secret-770",
             config=Config(signature_version="s3v4", retries={"max_attempts": 1}),
         )
         client.create_bucket(Bucket="prod-bucket")
         allow_sse_c(client, "prod-bucket")
         with pytest.raises(ClientError) as err:
-            client.put_object(Bucket="prod-bucket", Key="c", Body=b"x", SSECustomerAlgorithm="AES256",
-                              SSECustomerKey=SSE_C_KEY)
+            client.put_object(
+                Bucket="prod-bucket",
+                Key="c",
+                Body=b"x",
+                SSECustomerAlgorithm="AES256",
+                SSECustomerKey=SSE_C_KEY,
+            )
         assert error_code(err) == "InvalidRequest"
         assert "secure" in err.value.response["Error"]["Message"]
     finally:

@@ -25,7 +25,9 @@ def test_bucket_lifecycle_and_location(s3: Any, s3_eu: Any) -> None:
     assert http_status(err) == 404
 
 
-@pytest.mark.parametrize("name", ["ab", "Upper-case", "has_underscore", "192.168.1.1", "a..b", "xn--bucket", "end-"])
+@pytest.mark.parametrize(
+    "name", ["ab", "Upper-case", "has_underscore", "192.168.1.1", "a..b", "xn--bucket", "end-"]
+)
 def test_invalid_bucket_names_are_refused(s3: Any, name: str) -> None:
     with pytest.raises(ClientError) as err:
         s3.create_bucket(Bucket=name)
@@ -42,13 +44,17 @@ def test_bucket_already_exists_for_another_account(s3: Any, other_s3: Any, bucke
 
 def test_location_constraint_must_match_endpoint_region(s3: Any) -> None:
     with pytest.raises(ClientError) as err:
-        s3.create_bucket(Bucket=unique_bucket(), CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.create_bucket(
+            Bucket=unique_bucket(), CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
     assert error_code(err) == "IllegalLocationConstraintException"
 
 
 def test_put_get_head_delete(s3: Any, bucket: str) -> None:
     body = b"some bytes " * 500
-    put = s3.put_object(Bucket=bucket, Key="dir/obj.txt", Body=body, ContentType="text/plain", Metadata={"a": "1"})
+    put = s3.put_object(
+        Bucket=bucket, Key="dir/obj.txt", Body=body, ContentType="text/plain", Metadata={"a": "1"}
+    )
     assert put["ETag"] == f'"{hashlib.md5(body).hexdigest()}"'
     assert put["ServerSideEncryption"] == "AES256"
     got = s3.get_object(Bucket=bucket, Key="dir/obj.txt")
@@ -136,7 +142,9 @@ def test_list_objects_v2_with_delimiter_and_pages(s3: Any, bucket: str) -> None:
 def test_delete_objects(s3: Any, bucket: str) -> None:
     for key in ["x1", "x2"]:
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")
-    result = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "x1"}, {"Key": "x2"}, {"Key": "nope"}]})
+    result = s3.delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": "x1"}, {"Key": "x2"}, {"Key": "nope"}]}
+    )
     assert sorted(d["Key"] for d in result["Deleted"]) == ["nope", "x1", "x2"]
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
 
@@ -163,23 +171,34 @@ def test_copy_object_and_tagging(s3: Any, bucket: str) -> None:
 
 def test_checksums(s3: Any, bucket: str) -> None:
     for algorithm in ["CRC32", "SHA1", "SHA256"]:
-        put = s3.put_object(Bucket=bucket, Key=f"sum-{algorithm}", Body=b"checked", ChecksumAlgorithm=algorithm)
+        put = s3.put_object(
+            Bucket=bucket, Key=f"sum-{algorithm}", Body=b"checked", ChecksumAlgorithm=algorithm
+        )
         head = s3.head_object(Bucket=bucket, Key=f"sum-{algorithm}", ChecksumMode="ENABLED")
         assert head[f"Checksum{algorithm}"] == put[f"Checksum{algorithm}"]
     # botocore computes CRC32C and CRC64NVME only with awscrt: send the values computed here.
     for algorithm in ["CRC32C", "CRC64NVME"]:
         value = checksum_b64(algorithm.lower(), b"checked")
-        put = s3.put_object(Bucket=bucket, Key=f"sum-{algorithm}", Body=b"checked", **{f"Checksum{algorithm}": value})
+        put = s3.put_object(
+            Bucket=bucket, Key=f"sum-{algorithm}", Body=b"checked", **{f"Checksum{algorithm}": value}
+        )
         head = s3.head_object(Bucket=bucket, Key=f"sum-{algorithm}", ChecksumMode="ENABLED")
         assert head[f"Checksum{algorithm}"] == value == put[f"Checksum{algorithm}"]
         with pytest.raises(ClientError) as err:
-            s3.put_object(Bucket=bucket, Key=f"bad-{algorithm}", Body=b"other", **{f"Checksum{algorithm}": value})
+            s3.put_object(
+                Bucket=bucket, Key=f"bad-{algorithm}", Body=b"other", **{f"Checksum{algorithm}": value}
+            )
         assert error_code(err) in ("BadDigest", "InvalidRequest")
     with pytest.raises(ClientError) as err:
         s3.put_object(Bucket=bucket, Key="bad-md5", Body=b"data", ContentMD5="1B2M2Y8AsgTpgAmY7PhCfg==")
     assert error_code(err) == "BadDigest"
     with pytest.raises(ClientError) as err:
-        s3.put_object(Bucket=bucket, Key="bad-sum", Body=b"data", ChecksumSHA256="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        s3.put_object(
+            Bucket=bucket,
+            Key="bad-sum",
+            Body=b"data",
+            ChecksumSHA256="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        )
     assert error_code(err) in ("BadDigest", "XAmzContentSHA256Mismatch", "InvalidRequest")
     keys = [c["Key"] for c in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert "bad-md5" not in keys and "bad-sum" not in keys

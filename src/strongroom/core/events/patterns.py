@@ -54,10 +54,7 @@ class _Leaf:
 
     def matches(self, value: Any) -> bool:
         if value is not _MISSING and not isinstance(value, dict | list):
-            for test in self.tests:  # the common case, a scalar: no list to build
-                if test(value):
-                    return True
-            return False
+            return any(test(value) for test in self.tests)  # a scalar: no list to build
         values = _leaf_values(value)
         if not values:
             return self.absent_matches

@@ -118,7 +118,8 @@ class MultiRegionApi:
                 region=region,
                 arn=arn,
                 description=request.get("Description") or "",
-                state=KeyState.ENABLED.value,
+                state=(KeyState.PENDING_IMPORT if primary.origin == "EXTERNAL" else KeyState.ENABLED).value,
+                valid_to=None,
                 created_at=now,
                 deletion_date=None,
                 pending_window_days=None,
@@ -166,17 +167,7 @@ class MultiRegionApi:
                 material_id=bytes.fromhex(row.material_id),
                 make_current=row.current,
             )
-        if external:
-            conn.execute(
-                update(kms_keys)
-                .where(
-                    kms_keys.c.account_id == replica.account_id,
-                    kms_keys.c.region == replica.region,
-                    kms_keys.c.key_id == replica.key_id,
-                )
-                .values(state=KeyState.PENDING_IMPORT.value, valid_to=None)
-            )
-        else:
+        if not external:
             # add_material marks older versions NON_CURRENT; keep the primary's own labels.
             for row in material_rows(conn, primary):
                 conn.execute(

@@ -34,7 +34,8 @@ def load_prices() -> PriceList:
 
 def _billed_until(row: Any) -> datetime | None:
     if row.state == "PendingDeletion" and row.deletion_date is not None and row.pending_window_days:
-        return row.deletion_date - timedelta(days=row.pending_window_days)
+        scheduled: datetime = row.deletion_date - timedelta(days=row.pending_window_days)
+        return scheduled
     return None
 
 
@@ -62,7 +63,11 @@ def kms_usage(
         kms_keys.c.created_at,
         kms_keys.c.deletion_date,
         kms_keys.c.pending_window_days,
-    ).where(kms_keys.c.key_manager == "CUSTOMER", kms_keys.c.aws_owned.is_(False), kms_keys.c.created_at < month_end)
+    ).where(
+        kms_keys.c.key_manager == "CUSTOMER",
+        kms_keys.c.aws_owned.is_(False),
+        kms_keys.c.created_at < month_end,
+    )
     if account is not None:
         keys_query = keys_query.where(kms_keys.c.account_id == account)
     key_months: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -95,7 +100,9 @@ def kms_usage(
         lines: list[dict[str, Any]] = []
         for (a, region), months in sorted(key_months.items()):
             if a == acct and months:
-                lines.append(_line("Customer managed KMS keys", region, months, "key-month", prices.price("key_month")))
+                lines.append(
+                    _line("Customer managed KMS keys", region, months, "key-month", prices.price("key_month"))
+                )
         for (a, region), months in sorted(rotation_months.items()):
             if a == acct and months:
                 lines.append(
@@ -119,14 +126,18 @@ def _request_lines(prices: PriceList, counts: dict[tuple[str, str], int]) -> lis
             free_left -= free
             billable -= free
             if free:
-                lines.append(_line(f"{entry['description']}, free tier", region, Decimal(free), "request", Decimal(0)))
+                lines.append(
+                    _line(f"{entry['description']}, free tier", region, Decimal(free), "request", Decimal(0))
+                )
         if billable:
             unit_price = prices.price(f"requests_{category}") / per
             lines.append(_line(entry["description"], region, Decimal(billable), "request", unit_price))
     return lines
 
 
-def usage_document(conn: Connection, *, period: str, now: datetime, account: str | None = None) -> dict[str, Any]:
+def usage_document(
+    conn: Connection, *, period: str, now: datetime, account: str | None = None
+) -> dict[str, Any]:
     """The KMS part of `strongroom usage`: per account, its lines and their total."""
     prices = load_prices()
     accounts = kms_usage(conn, prices, period=period, now=now, account=account)
@@ -144,4 +155,3 @@ def usage_document(conn: Connection, *, period: str, now: datetime, account: str
             for acct, lines in sorted(accounts.items())
         ],
     }
-

@@ -361,13 +361,12 @@ class BucketsApi:
                     "ApplyServerSideEncryptionByDefault",
                 )
         blocked = (rule.get("BlockedEncryptionTypes") or {}).get("EncryptionType")
-        if blocked is not None:
-            if (
-                not blocked
-                or any(t not in ("NONE", "SSE-C") for t in blocked)
-                or ("NONE" in blocked and len(blocked) > 1)
-            ):
-                raise malformed_xml()
+        if blocked is not None and (
+            not blocked
+            or any(t not in ("NONE", "SSE-C") for t in blocked)
+            or ("NONE" in blocked and len(blocked) > 1)
+        ):
+            raise malformed_xml()
         stored = {
             "Rules": [
                 {

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import secrets
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -118,8 +119,8 @@ class MultipartApi(ObjectsApi):
             sums = {f"Checksum{algorithm}": checksums.compute(algorithm, body)}
         elif algorithm and f"Checksum{algorithm}" not in sums:
             raise invalid_request(
-                f"Checksum Type mismatch occurred, expected checksum Type: {algorithm.lower()}, actual checksum "
-                f"Type: {next(iter(sums)).removeprefix('Checksum').lower()}"
+                f"Checksum Type mismatch occurred, expected checksum Type: {algorithm.lower()}, "
+                f"actual checksum Type: {next(iter(sums)).removeprefix('Checksum').lower()}"
             )
         envelope = json.loads(upload.envelope)
         customer = encryption.customer_key(ctx, request)
@@ -184,16 +185,16 @@ class MultipartApi(ObjectsApi):
             }
         attributes = json.loads(upload.attributes)
         algorithm = attributes.get("ChecksumAlgorithm")
-        previous = 0
+        numbers = [int(part["PartNumber"]) for part in listed]
+        if any(later <= earlier for earlier, later in pairwise(numbers)):
+            raise ServiceError(
+                "InvalidPartOrder",
+                "The list of parts was not in ascending order. The parts list must be specified in order by "
+                "part number.",
+            )
         chosen = []
         for index, part in enumerate(listed):
             number = int(part["PartNumber"])
-            if number <= previous:
-                raise ServiceError(
-                    "InvalidPartOrder",
-                    "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
-                )
-            previous = number
             row = stored.get(number)
             if row is None or part.get("ETag", "").strip('"') != row.etag.strip('"'):
                 raise ServiceError(

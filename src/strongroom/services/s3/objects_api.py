@@ -655,8 +655,9 @@ class ObjectsApi:
             and request.get("WebsiteRedirectLocation") is None
         ):
             raise invalid_request(
-                "This copy request is illegal because it is trying to copy an object to itself without changing "
-                "the object's metadata, storage class, website redirect location or encryption attributes."
+                "This copy request is illegal because it is trying to copy an object to itself without "
+                "changing the object's metadata, storage class, website redirect location or encryption "
+                "attributes."
             )
         body = self.store.read(source_keys, source.data_id, source.pieces, 0, source.size)
         if directive == "REPLACE":

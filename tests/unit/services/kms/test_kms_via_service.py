@@ -132,3 +132,22 @@ def test_aws_owned_keys_serve_only_their_service_and_stay_hidden(kms: tuple[KmsA
         _call(kms, "Decrypt", {"CiphertextBlob": out["CiphertextBlob"]})
     listed = {k["KeyId"] for k in _call(kms, "ListKeys", {})["Keys"]}
     assert out["KeyId"].rsplit("/", 1)[1] not in listed
+
+
+def test_grant_is_for_aws_resource_only_through_a_service(kms: tuple[KmsApi, Gateway]) -> None:
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    policy = (
+        '{"Version":"2012-10-17","Statement":['
+        f'{{"Effect":"Allow","Principal":{{"AWS":"{root}"}},"NotAction":"kms:CreateGrant","Resource":"*"}},'
+        f'{{"Effect":"Allow","Principal":{{"AWS":"{root}"}},"Action":"kms:CreateGrant","Resource":"*",'
+        '"Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}'
+    )
+    key = _call(kms, "CreateKey", {"Policy": policy, "BypassPolicyLockoutSafetyCheck": True})["KeyMetadata"]
+    grant = {
+        "KeyId": key["KeyId"],
+        "GranteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/app",
+        "Operations": ["Decrypt"],
+    }
+    assert len(_call(kms, "CreateGrant", grant, ("ebs.amazonaws.com",))["GrantId"]) == 64
+    with pytest.raises(AccessDenied):
+        _call(kms, "CreateGrant", grant)
