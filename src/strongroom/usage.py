@@ -82,6 +82,9 @@ def print_usage(
     from strongroom.config import Config
     from strongroom.migrations.runner import upgrade
 
+    if account is not None and not _ACCOUNT.fullmatch(account):
+        sys.stderr.write("error: --account must be a 12-digit AWS account id\n")
+        return 2
     db = Database(Config(data_dir=data_dir, database_url=database_url).effective_database_url)
     try:
         upgrade(db)

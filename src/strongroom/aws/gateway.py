@@ -185,7 +185,13 @@ class Gateway:
         handler = service.api.handler(operation)
         if handler is None:
             raise NotImplementedOperation(service.signing_name, operation)
-        return handler(ctx, params)
+        cache = service.api.cache_name
+        if cache is None or operation in service.api.pure_reads:
+            return handler(ctx, params)
+        try:
+            return handler(ctx, params)
+        finally:
+            ctx.kernel.caches.changed(cache)
 
     def invoke(
         self,

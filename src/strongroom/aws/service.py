@@ -30,6 +30,10 @@ class ServiceApi:
     access_denied: ClassVar[tuple[str, int]] = ("AccessDeniedException", 400)
     # IAM and other global services keep no per-region state and sign with us-east-1.
     global_service: ClassVar[bool] = False
+    # A service that caches its hot reads (core/cache.py) names the cache; every operation not
+    # listed in `pure_reads` drops it once the handler returns.
+    cache_name: ClassVar[str | None] = None
+    pure_reads: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from strongroom.core.audit import AuditTrail
+from strongroom.core.cache import Caches
 from strongroom.core.clock import Clock
 from strongroom.core.crypto import RootOfTrust, open_root_of_trust
 from strongroom.core.events import EventBus
@@ -27,6 +28,7 @@ class Kernel:
     scheduler: Scheduler
     audit: AuditTrail
     events: EventBus
+    caches: Caches
     data_dir: Path
     dev: bool
     default_region: str
@@ -45,17 +47,20 @@ class Kernel:
         db = Database(database_url)
         clock = Clock(data_dir / "dev-clock" if dev else None)
         root = open_root_of_trust(root_key_provider, data_dir)
-        scheduler = Scheduler(db, clock)
+        caches = Caches(data_dir)
+        # A scheduled job of kind "<svc>/..." changes <svc>'s data: its readers must reload.
+        scheduler = Scheduler(db, clock, on_job_done=lambda kind: caches.changed(kind.split("/", 1)[0]))
         authorizer = Authorizer(db)
         return cls(
             db=db,
             clock=clock,
             root=root,
-            credentials=Credentials(db, root, clock, dev=dev, stamp_file=data_dir / "iam-generation"),
+            credentials=Credentials(db, root, clock, dev=dev, cache=caches.named("iam")),
             authorizer=authorizer,
             scheduler=scheduler,
             audit=AuditTrail(db),
             events=EventBus(db, clock, root, scheduler, authorizer, data_dir),
+            caches=caches,
             data_dir=data_dir,
             dev=dev,
             default_region=default_region,

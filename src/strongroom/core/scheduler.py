@@ -51,8 +51,16 @@ JobHandler = Callable[[Connection, Job], None]
 class Scheduler:
     """Registers handlers by job kind and runs due jobs on the business clock."""
 
-    def __init__(self, db: Database, clock: Clock, *, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        poll_seconds: float = 1.0,
+        on_job_done: Callable[[str], None] | None = None,
+    ) -> None:
         self._db = db
+        self._on_job_done = on_job_done
         self._clock = clock
         self._handlers: dict[str, JobHandler] = {}
         self._poll = poll_seconds
@@ -88,13 +96,16 @@ class Scheduler:
         ran = 0
         with self._run_lock:
             while ran < limit:
-                outcome = self._run_one()
-                if outcome is None:
+                kind = self._run_one()
+                if kind is None:
                     break
                 ran += 1
+                if self._on_job_done is not None:
+                    self._on_job_done(kind)
         return ran
 
-    def _run_one(self) -> bool | None:
+    def _run_one(self) -> str | None:
+        """Run one due job; its kind, or None when nothing is due."""
         now = self._clock.now()
         failed: Job | None = None
         with self._db.write() as conn:
@@ -136,7 +147,7 @@ class Scheduler:
                         attempts=failed.attempts + 1,
                     )
                 )
-        return failed is None
+        return job.kind
 
     def start(self) -> None:
         if self._thread is None:

@@ -10,15 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import Connection, insert, select
 
+from strongroom.core.cache import StampedCache
 from strongroom.core.clock import Clock
 from strongroom.core.crypto import RootOfTrust, SealError
 from strongroom.core.iam import ids
@@ -59,14 +56,10 @@ class IssuedCredentials:
 class Credentials:
     """Resolves and issues credentials for the gateway and the IAM and STS services.
 
-    Resolved long-term keys are cached per process: a database round trip per request would
-    cost more than the rest of the request. The cache is dropped at once on this node when IAM
-    changes anything (`changed()` replaces a stamp file every worker checks with `os.stat`), and
-    entries live at most CACHE_SECONDS so other nodes converge as quickly — IAM on AWS is
-    eventually consistent in the same way.
+    Resolved long-term keys are cached per process (a database round trip per request would
+    cost more than the rest of the request) in a stamped cache that IAM's writes drop at once on
+    this node and that other nodes refresh within its ttl (core/cache.py).
     """
-
-    CACHE_SECONDS = 2.0
 
     def __init__(
         self,
@@ -75,51 +68,27 @@ class Credentials:
         clock: Clock,
         *,
         dev: bool = False,
-        stamp_file: Path | None = None,
+        cache: StampedCache[object, object] | None = None,
     ) -> None:
         self._db = db
         self._root = root
         self._clock = clock
         self._dev = dev
         self._known_accounts: set[str] = set()
-        self._stamp_file = stamp_file
-        self._cache: dict[str, tuple[float, tuple[int, int], ResolvedKey]] = {}
+        self._cache: StampedCache[object, object] = cache or StampedCache(None, ttl=0.0)
 
     # -- resolving ---------------------------------------------------------------------------
 
     def resolve(self, access_key_id: str, session_token: str | None) -> ResolvedKey:
         if session_token is not None or access_key_id.startswith("ASIA"):
             return self._resolve_session(access_key_id, session_token)
-        generation = self._generation()
-        cached = self._cache.get(access_key_id)
-        if (
-            cached is not None
-            and cached[1] == generation
-            and time.monotonic() - cached[0] < self.CACHE_SECONDS
-        ):
-            return cached[2]
-        resolved = self._resolve_key(access_key_id)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[access_key_id] = (time.monotonic(), generation, resolved)
+        resolved = self._cache.get(("access-key", access_key_id), lambda: self._resolve_key(access_key_id))
+        assert isinstance(resolved, ResolvedKey)
         return resolved
 
     def changed(self) -> None:
         """IAM identities or keys changed: every worker on this node drops its cache now."""
-        self._cache.clear()
-        if self._stamp_file is not None:
-            tmp = self._stamp_file.with_name(f"{self._stamp_file.name}.{os.getpid()}.{threading.get_ident()}")
-            tmp.write_text(str(time.time_ns()))
-            os.replace(tmp, self._stamp_file)
-
-    def _generation(self) -> tuple[int, int]:
-        if self._stamp_file is None:
-            return (0, 0)
-        try:
-            st = os.stat(self._stamp_file)
-        except FileNotFoundError:
-            return (0, 0)
-        return (st.st_ino, st.st_mtime_ns)
+        self._cache.changed()
 
     def _resolve_key(self, access_key_id: str) -> ResolvedKey:
         with self._db.read() as conn:

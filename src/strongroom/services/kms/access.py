@@ -23,6 +23,7 @@ from strongroom.aws.errors import AccessDenied, ServiceError
 from strongroom.core.iam.authorizer import denial_message
 from strongroom.core.iam.evaluation import Decision
 from strongroom.services.kms import grants as grants_store
+from strongroom.services.kms import read_cache
 from strongroom.services.kms.aws_managed import (
     AWS_OWNED_PREFIX,
     aws_owned_key,
@@ -35,12 +36,10 @@ from strongroom.services.kms.keys import (
     KeyReference,
     ResolvedKey,
     alias_arn,
-    aliases_of,
     find_key,
     not_found_alias,
     parse_key_reference,
     resolve_reference,
-    tags_of,
 )
 from strongroom.services.kms.states import check_state
 
@@ -90,6 +89,10 @@ def resolve(ctx: RequestContext, key_id: str) -> ResolvedKey:
             return ResolvedKey(aws_owned_key(ctx.kernel, ctx.account_id, ctx.region, service))
         raise not_found_alias(alias_arn(ctx.account_id, ctx.region, key_id))
     ref = parse_key_reference(key_id, ctx.account_id, ctx.region)
+    try:
+        return read_cache.reference(ctx, ref)
+    except ServiceError:
+        pass
     with ctx.kernel.db.read() as conn:
         try:
             return resolve_reference(conn, ref, ctx.region)
@@ -101,6 +104,7 @@ def resolve(ctx: RequestContext, key_id: str) -> ResolvedKey:
             if managed is None or ref.account_id != ctx.account_id or ref.region != ctx.region:
                 raise
     ensure_aws_managed_key(ctx.kernel, ctx.account_id, ctx.region, managed)
+    read_cache.kms_changed(ctx.kernel)
     with ctx.kernel.db.read() as conn:
         return resolve_reference(conn, ref, ctx.region)
 
@@ -170,35 +174,33 @@ def authorize_key(
     if key.aws_owned:
         return
     action = f"kms:{operation}"
-    with ctx.kernel.db.read() as conn:
-        tags = tags_of(conn, key)
-        aliases = aliases_of(conn, key)
-        condition_keys = kms_condition_keys(
-            ctx,
-            key,
-            request_alias=resolved.alias,
-            resource_aliases=aliases,
-            encryption_context=encryption_context,
-            extra=context_keys,
-        )
-        evaluation = ctx.evaluate(
-            action,
-            key.arn,
-            resource_policy=key.policy,
-            resource_account=key.account_id,
-            resource_tags=tags,
-            request_tags=request_tags,
-            context_keys=condition_keys,
-            resource_policy_required=True,
-        )
-        if evaluation.decision is Decision.ALLOW:
-            return
-        if evaluation.decision is Decision.IMPLICIT_DENY and operation in GRANTABLE:
+    condition_keys = kms_condition_keys(
+        ctx,
+        key,
+        request_alias=resolved.alias,
+        resource_aliases=read_cache.aliases(ctx, key),
+        encryption_context=encryption_context,
+        extra=context_keys,
+    )
+    evaluation = ctx.evaluate(
+        action,
+        key.arn,
+        resource_policy=key.policy,
+        resource_account=key.account_id,
+        resource_tags=read_cache.tags(ctx, key),
+        request_tags=request_tags,
+        context_keys=condition_keys,
+        resource_policy_required=True,
+    )
+    if evaluation.decision is Decision.ALLOW:
+        return
+    if evaluation.decision is Decision.IMPLICIT_DENY and operation in GRANTABLE:
+        with ctx.kernel.db.read() as conn:
             grant = grants_store.allowing_grant(
                 grants_store.grants_of(conn, key), ctx.principal, operation, encryption_context, new_grant
             )
-            if grant is not None:
-                return
+        if grant is not None:
+            return
     code, status = ctx.access_denied
     raise AccessDenied(denial_message(ctx.principal, action, key.arn, evaluation), code=code, status=status)
 

@@ -54,6 +54,19 @@ class KmsApi(
 
     model_name: ClassVar[str] = "kms"
     access_denied: ClassVar[tuple[str, int]] = ("AccessDeniedException", 400)
+    # Keys, aliases, tags and material are read through services/kms/read_cache.py; every other
+    # operation may change them and drops the cache (grants are read from the database).
+    cache_name: ClassVar[str | None] = "kms"
+    pure_reads: ClassVar[frozenset[str]] = frozenset(
+        {
+            "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+            "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "Sign",
+            "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate",
+            "DescribeKey", "GetPublicKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListKeys",
+            "ListAliases", "ListResourceTags", "ListGrants", "ListRetirableGrants", "ListKeyPolicies",
+            "ListKeyRotations", "GetParametersForImport", "GetKeyLastUsage",
+        }
+    )  # fmt: skip
 
     def setup(self) -> None:
         self.kernel.scheduler.register(DELETE_KEY_JOB, delete_due_key)

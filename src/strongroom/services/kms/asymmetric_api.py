@@ -14,10 +14,10 @@ from typing import Any
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import ServiceError, ValidationError
-from strongroom.services.kms import rsa_encryption, signing
+from strongroom.services.kms import read_cache, rsa_encryption, signing
 from strongroom.services.kms.access import usable_key
 from strongroom.services.kms.errors import refuse_if_dry_run, require_usage
-from strongroom.services.kms.keys import Key, Material, current_material
+from strongroom.services.kms.keys import Key, Material
 from strongroom.services.kms.material import SPECS, algorithms_for_usage, public_key_of
 
 Request = dict[str, Any]
@@ -26,8 +26,7 @@ Result = dict[str, Any]
 
 def key_material(ctx: RequestContext, key: Key) -> Material:
     """The current (for asymmetric keys: the only) material version of `key`, opened."""
-    with ctx.kernel.db.read() as conn:
-        return current_material(conn, ctx.kernel.root, key)
+    return read_cache.current(ctx, key)
 
 
 def public_key(ctx: RequestContext, key: Key) -> bytes:

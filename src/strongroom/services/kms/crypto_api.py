@@ -14,7 +14,7 @@ from typing import Any
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import ServiceError, ValidationError
-from strongroom.services.kms import ciphertext
+from strongroom.services.kms import ciphertext, read_cache
 from strongroom.services.kms.access import resolve, usable_key
 from strongroom.services.kms.errors import (
     incorrect_key,
@@ -24,7 +24,7 @@ from strongroom.services.kms.errors import (
     refuse_if_dry_run,
     require_usage,
 )
-from strongroom.services.kms.keys import Key, current_material, key_arn, material_by_id
+from strongroom.services.kms.keys import Key, key_arn
 
 Request = dict[str, Any]
 Result = dict[str, Any]
@@ -85,8 +85,7 @@ class CryptoApi:
             return self._encrypt_asymmetric(ctx, key, plaintext, algorithm, context), algorithm, None
         if algorithm not in (None, SYMMETRIC_ALGORITHM):
             raise invalid_key_usage(key, f"Encrypt with {algorithm}")
-        with ctx.kernel.db.read() as conn:
-            material = current_material(conn, ctx.kernel.root, key)
+        material = read_cache.current(ctx, key)
         header = ciphertext.CiphertextHeader(key.account_id, key.key_id, material.material_id)
         blob = ciphertext.encrypt(material.secret, header, plaintext, context)
         return blob, SYMMETRIC_ALGORITHM, material.material_id.hex()
@@ -150,8 +149,7 @@ class CryptoApi:
         if algorithm not in (None, SYMMETRIC_ALGORITHM):
             raise incorrect_key()
         assert parsed is not None
-        with ctx.kernel.db.read() as conn:
-            material = material_by_id(conn, ctx.kernel.root, key, parsed.header.material_id)
+        material = read_cache.by_id(ctx, key, parsed.header.material_id)
         if material is None:
             raise invalid_ciphertext()
         try:
