@@ -9,7 +9,8 @@ from strongroom.core.cache import Caches, StampedCache
 
 
 def test_a_change_in_another_instance_drops_the_entry(tmp_path: Path) -> None:
-    reader, writer = StampedCache[str, int](tmp_path / "s", ttl=60), StampedCache[str, int](tmp_path / "s", ttl=60)
+    reader = StampedCache[str, int](tmp_path / "s", ttl=60)
+    writer = StampedCache[str, int](tmp_path / "s", ttl=60)
     loads: list[int] = []
 
     def load() -> int:
@@ -32,7 +33,8 @@ def test_entries_expire_after_ttl(tmp_path: Path) -> None:
 
 
 def test_a_value_loaded_during_a_change_is_not_served_after_it(tmp_path: Path) -> None:
-    reader, writer = StampedCache[str, str](tmp_path / "s", ttl=60), StampedCache[str, str](tmp_path / "s", ttl=60)
+    reader = StampedCache[str, str](tmp_path / "s", ttl=60)
+    writer = StampedCache[str, str](tmp_path / "s", ttl=60)
 
     def load_racing_a_write() -> str:
         writer.changed()  # the write commits while this (stale) value is being loaded
