@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,9 @@ def make_client(endpoint: str) -> ClientFactory:
 @pytest.fixture
 def data_dir(server: ServerProcess) -> Path:
     return server.data_dir
+
+
+@pytest.fixture
+def server_now(server: ServerProcess) -> Callable[[], datetime]:
+    """The session server's business time: other tests move its clock, so never assume the wall clock."""
+    return server.now

@@ -79,7 +79,7 @@ def test_calls_are_recorded_in_their_region(make_client: Any) -> None:
     assert events and all(json.loads(e["CloudTrailEvent"])["awsRegion"] == "eu-west-3" for e in events)
 
 
-def test_pagination_and_time_range(make_client: Any, cloudtrail: Any) -> None:
+def test_pagination_and_time_range(make_client: Any, cloudtrail: Any, server_now: Any) -> None:
     sts = make_client("sts", access_key=ACCOUNT, region="ap-south-2")
     for _ in range(7):
         sts.get_caller_identity()
@@ -104,7 +104,7 @@ def test_pagination_and_time_range(make_client: Any, cloudtrail: Any) -> None:
         if len(seen) >= 7:
             break
     assert len(seen) == len(set(seen)) == 7
-    future = datetime.now(UTC) + timedelta(days=3650)
+    future = server_now() + timedelta(days=3650)
     assert trail.lookup_events(StartTime=future, EndTime=future + timedelta(days=1))["Events"] == []
 
 

@@ -13,6 +13,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,12 @@ class ServerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.process = None
+
+    def now(self) -> datetime:
+        """The server's business time (moved by the dev clock; not the wall clock)."""
+        r = requests.get(f"{self.endpoint}/_strongroom/dev/clock", timeout=30)
+        r.raise_for_status()
+        return datetime.fromisoformat(r.json()["now"])
 
     def advance_clock(self, seconds: float) -> str:
         r = requests.post(

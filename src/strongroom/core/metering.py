@@ -45,7 +45,8 @@ CounterKey = tuple[str, str, str, str, str]  # account, region, service, period,
 
 
 def period_of(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc.month:02d}"
 
 
 def period_bounds(period: str) -> tuple[datetime, datetime]:

@@ -312,3 +312,19 @@ def test_imported_asymmetric_key_signs_with_the_imported_private_key(kms: Any) -
     )
     signature = kms.sign(KeyId=key["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
     private.public_key().verify(signature, b"m", ec.ECDSA(hashes.SHA256()))
+
+
+def test_import_into_a_key_pending_deletion_is_refused(kms: Any, external: dict[str, Any]) -> None:
+    params = kms.get_parameters_for_import(
+        KeyId=external["KeyId"], WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048"
+    )
+    kms.schedule_key_deletion(KeyId=external["KeyId"], PendingWindowInDays=7)
+    with pytest.raises(ClientError) as err:
+        kms.import_key_material(
+            KeyId=external["KeyId"],
+            ImportToken=params["ImportToken"],
+            EncryptedKeyMaterial=wrap(params["PublicKey"], "RSAES_OAEP_SHA_256", os.urandom(32)),
+            ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE",
+        )
+    assert error_code(err) == "KMSInvalidStateException"
+    assert state(kms, external["KeyId"]) == "PendingDeletion"

@@ -268,3 +268,35 @@ def test_encryption_sdk_mrk_multi_keyring_across_regions(
     clients[WEST].disable_key(KeyId=mrk["KeyId"])
     with pytest.raises(Exception):  # noqa: B017 - the SDK wraps KMS's DisabledException in its own error
         sdk.decrypt(source=message, keyring=west_keyring)
+
+
+# -- who may replicate -----------------------------------------------------------------------------
+
+
+def test_replicate_key_needs_replicate_key_on_the_primary_and_create_key_in_the_replica_region(
+    make_client: Any, clients: dict[str, Any], mrk: dict[str, Any]
+) -> None:
+    iam = make_client("iam", access_key=ACCOUNT)
+
+    def user_with(*actions: str) -> Any:
+        name = f"mrk-{os.urandom(4).hex()}"
+        iam.create_user(UserName=name)
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+        }
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(document))
+        access = iam.create_access_key(UserName=name)["AccessKey"]
+        return make_client("kms", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"])
+
+    for actions in (["kms:ReplicateKey"], ["kms:CreateKey"]):
+        with pytest.raises(ClientError) as err:
+            user_with(*actions).replicate_key(KeyId=mrk["Arn"], ReplicaRegion=WEST)
+        assert error_code(err) == "AccessDeniedException", actions
+    with pytest.raises(ClientError) as err:
+        clients[WEST].describe_key(KeyId=mrk["KeyId"])
+    assert error_code(err) == "NotFoundException"  # nothing was created
+    replica = user_with("kms:ReplicateKey", "kms:CreateKey").replicate_key(
+        KeyId=mrk["Arn"], ReplicaRegion=WEST
+    )
+    assert replica["ReplicaKeyMetadata"]["KeyState"] == "Enabled"

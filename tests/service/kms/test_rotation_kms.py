@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -214,3 +215,21 @@ def test_aws_managed_keys_rotate_every_year(kms: Any, server: ServerProcess) -> 
     assert (
         kms.get_key_rotation_status(KeyId=managed["KeyId"])["NextRotationDate"] > status["NextRotationDate"]
     )
+
+
+def test_rotation_operations_need_their_own_permissions(make_client: Any, key: dict[str, Any]) -> None:
+    iam = make_client("iam", access_key=ACCOUNT)
+    name = f"rotator-{key['KeyId'][:8]}"
+    iam.create_user(UserName=name)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "kms:GetKeyRotationStatus", "Resource": key["Arn"]}],
+    }
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(document))
+    access = iam.create_access_key(UserName=name)["AccessKey"]
+    user = make_client("kms", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"])
+    assert user.get_key_rotation_status(KeyId=key["Arn"])["KeyRotationEnabled"] is False
+    for call in (user.enable_key_rotation, user.rotate_key_on_demand, user.list_key_rotations):
+        with pytest.raises(ClientError) as err:
+            call(KeyId=key["Arn"])
+        assert error_code(err) == "AccessDeniedException"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tests.service.ssm.conftest import assert_error, error_of
 
 
-def test_put_and_get_a_string(ssm: Any, account_id: str, prefix: str) -> None:
+def test_put_and_get_a_string(ssm: Any, account_id: str, prefix: str, server_now: Any) -> None:
     name = f"{prefix}/db/host"
     put = ssm.put_parameter(Name=name, Value="db.internal", Type="String", Description="the host")
     assert put["Version"] == 1
@@ -20,7 +19,7 @@ def test_put_and_get_a_string(ssm: Any, account_id: str, prefix: str) -> None:
     assert got["Version"] == 1
     assert got["DataType"] == "text"
     assert got["ARN"] == f"arn:aws:ssm:us-east-1:{account_id}:parameter{name}"
-    assert abs((got["LastModifiedDate"] - datetime.now(UTC)).total_seconds()) < 60
+    assert abs((got["LastModifiedDate"] - server_now()).total_seconds()) < 60
     assert "Selector" not in got
 
 

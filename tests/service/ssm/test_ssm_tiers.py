@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,12 +36,12 @@ def test_value_sizes_per_tier(ssm: Any, prefix: str) -> None:
     assert_error(err, "ValidationException")
 
 
-def test_intelligent_tiering_picks_advanced_only_when_needed(ssm: Any, prefix: str) -> None:
+def test_intelligent_tiering_picks_advanced_only_when_needed(ssm: Any, prefix: str, server_now: Any) -> None:
     small = ssm.put_parameter(Name=f"{prefix}/it1", Value="small", Type="String", Tier="Intelligent-Tiering")
     assert small["Tier"] == "Standard"
     big = ssm.put_parameter(Name=f"{prefix}/it2", Value="y" * 5000, Type="String", Tier="Intelligent-Tiering")
     assert big["Tier"] == "Advanced"
-    later = datetime.now(UTC) + timedelta(days=30)
+    later = server_now() + timedelta(days=30)
     with_policy = ssm.put_parameter(
         Name=f"{prefix}/it3", Value="p", Type="String", Tier="Intelligent-Tiering", Policies=_expiring(later)
     )
@@ -60,8 +60,8 @@ def test_standard_upgrades_but_never_downgrades(ssm: Any, prefix: str) -> None:
     assert [h["Tier"] for h in history] == ["Standard", "Advanced", "Advanced"]
 
 
-def test_policies_need_the_advanced_tier(ssm: Any, prefix: str) -> None:
-    later = datetime.now(UTC) + timedelta(days=1)
+def test_policies_need_the_advanced_tier(ssm: Any, prefix: str, server_now: Any) -> None:
+    later = server_now() + timedelta(days=1)
     err = error_of(
         ssm.put_parameter,
         Name=f"{prefix}/pol",
@@ -73,8 +73,8 @@ def test_policies_need_the_advanced_tier(ssm: Any, prefix: str) -> None:
     assert_error(err, "ValidationException")
 
 
-def test_policy_errors(ssm: Any, prefix: str) -> None:
-    later = datetime.now(UTC) + timedelta(days=1)
+def test_policy_errors(ssm: Any, prefix: str, server_now: Any) -> None:
+    later = server_now() + timedelta(days=1)
     put = {"Name": f"{prefix}/pe", "Value": "v", "Type": "String", "Tier": "Advanced"}
     assert_error(
         error_of(
@@ -94,7 +94,7 @@ def test_policy_errors(ssm: Any, prefix: str) -> None:
         ),
         "InvalidPolicyAttributeException",
     )
-    past = datetime.now(UTC) - timedelta(days=1)
+    past = server_now() - timedelta(days=1)
     assert_error(
         error_of(ssm.put_parameter, **put, Policies=_expiring(past)), "InvalidPolicyAttributeException"
     )
@@ -125,9 +125,11 @@ def test_policy_errors(ssm: Any, prefix: str) -> None:
     assert_error(error_of(ssm.get_parameter, Name=f"{prefix}/pe"), "ParameterNotFound")
 
 
-def test_expiration_deletes_at_its_time(ssm: Any, server: ServerProcess, prefix: str) -> None:
+def test_expiration_deletes_at_its_time(
+    ssm: Any, server: ServerProcess, prefix: str, server_now: Any
+) -> None:
     name = f"{prefix}/ttl"
-    expires = datetime.now(UTC) + timedelta(hours=2)
+    expires = server_now() + timedelta(hours=2)
     notice = {
         "Type": "ExpirationNotification",
         "Version": "1.0",
