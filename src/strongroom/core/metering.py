@@ -2,8 +2,10 @@
 
 Requests are counted per (account, region, service, month, price category) by `UsageMeter`:
 in memory on the request path, added to `metering_requests` by a flusher thread once a second
-(and on `flush()`), so metering costs a dict update per request, not a database write. A
-`kill -9` can lose the counts of the last second; nothing else depends on them.
+(and on `flush()`), so metering costs a dict update per request, not a database write or even
+a clock read: a request belongs to the business month in which its count is flushed, at most a
+second later (when the dev clock jumps in that second, its counts move with it). A `kill -9`
+can lose the counts of the last second; nothing else depends on them.
 
 Resource usage (key-months, rotations) is not counted here: a service derives it from its own
 state when a report is asked for (`prorated_months`), and prices every line with a `PriceList`
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from strongroom.core.clock import Clock
 from strongroom.core.store import Database
 from strongroom.core.store.schema import metadata
 
@@ -42,6 +45,7 @@ metering_requests = Table(
 )
 
 CounterKey = tuple[str, str, str, str, str]  # account, region, service, period, category
+PendingKey = tuple[str, str, str, str]  # account, region, service, category
 
 
 def period_of(moment: datetime) -> str:
@@ -71,17 +75,18 @@ def prorated_months(start: datetime, end: datetime | None, period: str, now: dat
 class UsageMeter:
     """Counts requests in memory and adds them to `metering_requests` in the background."""
 
-    def __init__(self, db: Database, *, flush_seconds: float = 1.0) -> None:
+    def __init__(self, db: Database, clock: Clock, *, flush_seconds: float = 1.0) -> None:
         self._db = db
-        self._pending: Counter[CounterKey] = Counter()
+        self._clock = clock
+        self._pending: Counter[PendingKey] = Counter()
         self._lock = threading.Lock()
         self._flush_seconds = flush_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def count(self, account: str, region: str, service: str, period: str, category: str) -> None:
+    def count(self, account: str, region: str, service: str, category: str) -> None:
         with self._lock:
-            self._pending[(account, region, service, period, category)] += 1
+            self._pending[(account, region, service, category)] += 1
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="strongroom-metering", daemon=True)
                 self._thread.start()
@@ -91,9 +96,10 @@ class UsageMeter:
             pending, self._pending = self._pending, Counter()
         if not pending:
             return
+        period = period_of(self._clock.now())
         try:
             with self._db.write() as conn:
-                add_counts(conn, pending)
+                add_counts(conn, Counter({(a, r, s, period, c): n for (a, r, s, c), n in pending.items()}))
         except Exception:
             log.exception("could not record usage; keeping the counts for the next pass")
             with self._lock:

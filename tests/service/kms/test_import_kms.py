@@ -328,3 +328,16 @@ def test_import_into_a_key_pending_deletion_is_refused(kms: Any, external: dict[
         )
     assert error_code(err) == "KMSInvalidStateException"
     assert state(kms, external["KeyId"]) == "PendingDeletion"
+
+
+def test_material_of_a_key_pending_deletion_can_still_be_deleted(kms: Any, external: dict[str, Any]) -> None:
+    imported = import_material(kms, external["KeyId"], os.urandom(32))
+    kms.schedule_key_deletion(KeyId=external["KeyId"], PendingWindowInDays=7)
+    deleted = kms.delete_imported_key_material(KeyId=external["KeyId"])
+    assert deleted["KeyMaterialId"] == imported["KeyMaterialId"]
+    assert state(kms, external["KeyId"]) == "PendingDeletion"
+    kms.cancel_key_deletion(KeyId=external["KeyId"])
+    entries = kms.list_key_rotations(KeyId=external["KeyId"], IncludeKeyMaterial="ALL_KEY_MATERIAL")[
+        "Rotations"
+    ]
+    assert [e["ImportState"] for e in entries] == ["PENDING_IMPORT"]

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from strongroom.core.clock import FixedClock
 from strongroom.core.metering import (
     UsageMeter,
     add_counts,
@@ -40,11 +41,11 @@ def test_counts_add_up_across_flushes(db: Database) -> None:
     key = ("760000000001", "us-east-1", "kms", "2026-11", "symmetric")
     with db.write() as conn:
         add_counts(conn, Counter({key: 3}))
-    meter = UsageMeter(db, flush_seconds=3600)
+    meter = UsageMeter(db, FixedClock(NOV + timedelta(days=3)), flush_seconds=3600)
     for _ in range(4):
-        meter.count(*key)
-    meter.count("760000000001", "eu-west-1", "kms", "2026-11", "asymmetric")
-    meter.count("760000000002", "us-east-1", "kms", "2026-11", "symmetric")
+        meter.count("760000000001", "us-east-1", "kms", "symmetric")
+    meter.count("760000000001", "eu-west-1", "kms", "asymmetric")
+    meter.count("760000000002", "us-east-1", "kms", "symmetric")
     meter.stop()
     with db.read() as conn:
         rows = {(r.account_id, r.region, r.category): r.count for r in request_counts(conn, "kms", "2026-11")}

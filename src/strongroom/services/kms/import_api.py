@@ -215,13 +215,15 @@ class ImportApi:
         )
 
     def delete_imported_key_material(self, ctx: RequestContext, request: Request) -> Result:
-        key = usable_key(ctx, request["KeyId"], "DeleteImportedKeyMaterial").key
+        # AWS allows this on a key pending deletion too (its state then stays PendingDeletion).
+        key = usable_key(
+            ctx, request["KeyId"], "DeleteImportedKeyMaterial", state_operation="DescribeKey"
+        ).key
         own_key(ctx, key)
         require_external(key)
         wanted = request.get("KeyMaterialId")
         with ctx.kernel.db.write() as conn:
             key = lock_key(conn, key)
-            check_state("DeleteImportedKeyMaterial", key.state, key.arn)
             rows = material_rows(conn, key)
             row = next((r for r in rows if (r.material_id == wanted if wanted else r.current)), None)
             if row is None:

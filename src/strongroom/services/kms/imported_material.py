@@ -26,6 +26,7 @@ from strongroom.core.crypto import RootOfTrust, canonical_aad
 from strongroom.core.kernel import Kernel
 from strongroom.core.scheduler import Job, Scheduler
 from strongroom.services.kms import wrapping
+from strongroom.services.kms.key_events import MATERIAL_EXPIRATION, publish_key_event
 from strongroom.services.kms.keys import MATERIAL_PURPOSE, Key, find_key, update_key
 from strongroom.services.kms.material import SPECS, public_key_of
 from strongroom.services.kms.states import KeyState
@@ -192,3 +193,4 @@ class MaterialExpiry:
                 schedule_expiry(conn, key, material_id, row.valid_to)  # reimported with a later date
                 return
             drop_material(conn, key, row)
+            publish_key_event(conn, self.kernel, key, MATERIAL_EXPIRATION)

@@ -28,6 +28,7 @@ from strongroom.core.crypto import RootOfTrust
 from strongroom.core.kernel import Kernel
 from strongroom.core.scheduler import Job, Scheduler, scheduler_jobs
 from strongroom.services.kms.aws_managed import ROTATION_JOB
+from strongroom.services.kms.key_events import ROTATION, publish_key_event
 from strongroom.services.kms.keys import Key, add_material, find_key
 from strongroom.services.kms.material import generate_key_material
 from strongroom.services.kms.states import KeyState
@@ -192,17 +193,22 @@ class RotationJobs:
             return
         if job.payload.get("waited"):
             # Re-enabled after missing its date: one rotation now, then the period runs from here.
-            rotate(conn, self.kernel.root, key, now=now, rotation_type="AUTOMATIC")
+            self._rotate_automatically(conn, key, now)
             due = now + period
         else:
             rotations = 0
             while due <= now and rotations < MAX_CATCH_UP:
-                rotate(conn, self.kernel.root, key, now=due, rotation_type="AUTOMATIC")
+                self._rotate_automatically(conn, key, due)
                 due += period
                 rotations += 1
             if due <= now:
                 due = now + period
         set_rotation(conn, key, enabled=True, period_days=key.rotation_period_days, next_at=due)
+
+    def _rotate_automatically(self, conn: Connection, key: Key, at: datetime) -> None:
+        rotate(conn, self.kernel.root, key, now=at, rotation_type="AUTOMATIC")
+        for copy in related_keys(conn, key):
+            publish_key_event(conn, self.kernel, copy, ROTATION)
 
     def rotate_on_demand(self, conn: Connection, job: Job) -> None:
         key = find_key(conn, *_split_job_key(job.key))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from strongroom.aws.errors import ServiceError, ThrottlingError
 from strongroom.aws.service import Handler, ServiceApi
-from strongroom.core.metering import UsageMeter, period_of
+from strongroom.core.metering import UsageMeter
 from strongroom.core.quotas import RateQuotas, Throttled, load_overrides
 from strongroom.services.kms import ciphertext, request_quotas
 from strongroom.services.kms.aws_managed import AWS_OWNED_PREFIX
@@ -63,7 +63,7 @@ class ThrottledApi(ServiceApi):
             request_quotas.default_rate if use_defaults else (lambda name, region: None),
             load_overrides(),
         )
-        self.meter = UsageMeter(kernel.db)
+        self.meter = UsageMeter(kernel.db, kernel.clock)
         self._wrapped: dict[str, Handler] = {}
         self._key_classes: dict[tuple[str, str, str], tuple[KeyClass, float]] = {}
 
@@ -94,7 +94,7 @@ class ThrottledApi(ServiceApi):
             operation, key_class.spec, aws_owned=key_class.aws_owned, key_pair_spec=request.get("KeyPairSpec")
         )
         if category is not None:
-            self.meter.count(ctx.account_id, ctx.region, "kms", period_of(ctx.now()), category)
+            self.meter.count(ctx.account_id, ctx.region, "kms", category)
 
     def _key_class(self, ctx: RequestContext, request: dict[str, Any]) -> KeyClass:
         reference = next((request[m] for m in _KEY_MEMBERS if isinstance(request.get(m), str)), None)
