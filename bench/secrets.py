@@ -45,6 +45,7 @@ REGION = "us-east-1"
 ACCOUNT = "740000000099"
 GOAL_VS_MOTO = 10.0
 PARAMETER_NAME = "/bench/db/password"
+SECRET_NAME = "bench/db-password"
 
 Workload = Callable[..., WrkResult]
 
@@ -118,13 +119,31 @@ def get_parameter_workload(
     )  # fmt: skip
 
 
-def workloads() -> dict[str, Workload]:
-    found: dict[str, Workload] = {"get-parameter": get_parameter_workload}
-    with contextlib.suppress(ImportError):
-        from secrets_get_secret_value import get_secret_value_workload
+def get_secret_value_workload(
+    server: ServerProcess, work: Path, *, connections: int, threads: int, seconds: float, warmup: float
+) -> WrkResult:
+    """Create one secret on `server`, check the signed GetSecretValue answers it, then load it."""
+    import boto3
 
-        found["get-secret-value"] = get_secret_value_workload
-    return found
+    secret = "s3cr3t-" + "y" * 25
+    boto3.client(
+        "secretsmanager",
+        endpoint_url=f"http://127.0.0.1:{server.port}",
+        region_name=REGION,
+        aws_access_key_id=ACCOUNT,
+        aws_secret_access_key="test",
+    ).create_secret(Name=SECRET_NAME, SecretString=secret)
+    body = json.dumps({"SecretId": SECRET_NAME}).encode()
+    headers = _signed(server.port, "secretsmanager.GetSecretValue", "secretsmanager", body)
+    _check(server, headers, body, secret.encode())
+    return _load(
+        server, work, "get-secret-value", headers, body,
+        connections=connections, threads=threads, seconds=seconds, warmup=warmup,
+    )  # fmt: skip
+
+
+def workloads() -> dict[str, Workload]:
+    return {"get-parameter": get_parameter_workload, "get-secret-value": get_secret_value_workload}
 
 
 def _servers(work: Path, workers: int) -> tuple[ServerProcess, ServerProcess]:
