@@ -9,8 +9,9 @@ PostgreSQL: READ COMMITTED; callers that order work take row locks (`with_for_up
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, create_engine, event, exc
@@ -32,8 +33,13 @@ class Database:
         if self.dialect == "postgresql":
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
+        # SQLite admits one writer. Threads of one process queue here instead of in SQLite's busy
+        # handler, which sleeps up to 100 ms between retries; other processes still meet the busy
+        # handler. Re-entrant, so a (forbidden) nested write fails on SQLite's timeout, not hangs.
+        self._write_lock: threading.RLock | None = None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+            self._write_lock = threading.RLock()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -42,7 +48,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self._write_lock or nullcontext(), self.engine.connect() as conn:
             conn.execution_options(strongroom_write=True)
             with conn.begin():
                 yield conn
