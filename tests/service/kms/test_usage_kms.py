@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,13 @@ def requests_counted(report: dict[str, Any], description_start: str) -> int:
 @pytest.fixture(scope="module")
 def used(make_client: Any, server: ServerProcess) -> dict[str, Any]:
     """Some usage of ACCOUNT: two keys, 10 symmetric requests, 3 RSA signatures, one rotation."""
+    # Other tests move the session server's clock: keep this usage (and its hour) inside one month.
+    now = server.now()
+    next_month = (now.replace(day=1, hour=0, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(
+        day=1
+    )
+    if next_month - now < timedelta(hours=3):
+        server.advance_clock((next_month - now).total_seconds() + 60)
     kms = make_client("kms", access_key=ACCOUNT)
     key = kms.create_key()["KeyMetadata"]
     rsa = kms.create_key(KeySpec="RSA_3072", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
