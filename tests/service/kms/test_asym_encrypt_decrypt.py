@@ -158,11 +158,6 @@ def test_rsa_algorithm_on_symmetric_key_and_symmetric_on_rsa_key_are_refused(
     assert message_of(err) == "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crypto_api._seal answers ValidationException before the asymmetric hook when "
-    "EncryptionAlgorithm is omitted; AWS answers InvalidKeyUsageException (reported to the lead)",
-)
 def test_omitted_algorithm_on_rsa_key_is_invalid_key_usage(
     asym_kms: Any, rsa_keys: dict[str, dict[str, Any]]
 ) -> None:

@@ -80,8 +80,9 @@ class CryptoApi:
     ) -> tuple[bytes, str, str | None]:
         """(ciphertext blob, algorithm, material id) of `plaintext` under `key`."""
         if not key.symmetric:
-            if algorithm is None:
-                raise ValidationError("EncryptionAlgorithm is required for asymmetric KMS keys.")
+            # An omitted algorithm means SYMMETRIC_DEFAULT, which the asymmetric path refuses as
+            # AWS does (InvalidKeyUsageException naming the algorithm and the key spec).
+            algorithm = algorithm or SYMMETRIC_ALGORITHM
             return self._encrypt_asymmetric(ctx, key, plaintext, algorithm, context), algorithm, None
         if algorithm not in (None, SYMMETRIC_ALGORITHM):
             raise invalid_key_usage(key, f"Encrypt with {algorithm}")
@@ -143,8 +144,9 @@ class CryptoApi:
     ) -> tuple[bytes, str, str | None]:
         """(plaintext, algorithm, material id) of a ciphertext under `key`."""
         if not key.symmetric:
-            if algorithm is None:
-                raise ValidationError("EncryptionAlgorithm is required for asymmetric KMS keys.")
+            # An omitted algorithm means SYMMETRIC_DEFAULT, which the asymmetric path refuses as
+            # AWS does (InvalidKeyUsageException naming the algorithm and the key spec).
+            algorithm = algorithm or SYMMETRIC_ALGORITHM
             return self._decrypt_asymmetric(ctx, key, blob, algorithm, context), algorithm, None
         if algorithm not in (None, SYMMETRIC_ALGORITHM):
             raise incorrect_key()
