@@ -84,9 +84,13 @@ class StrongroomApp:
         if path.startswith("/_strongroom/"):
             response = await self._admin(path, request)
         else:
-            loop = asyncio.get_running_loop()
-            assert self.gateway is not None
-            response = await loop.run_in_executor(self._executor, self.gateway.handle, request)
+            gateway = self.gateway
+            assert gateway is not None
+            if gateway.runs_inline(request):
+                response = gateway.handle(request)
+            else:
+                loop = asyncio.get_running_loop()
+                response = await loop.run_in_executor(self._executor, gateway.handle, request)
         await _send_response(send, response)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:

@@ -4,7 +4,8 @@
     →  parse  →  validate  →  handler(ctx, params)  →  serialize  →  audit
 
 Everything after the body is read runs in a worker thread (handlers are synchronous and may
-wait on the database); the event loop only moves bytes.
+wait on the database) — except the operations a service serves from memory
+(`ServiceApi.inline_operations`), which the server runs on its event loop (`runs_inline`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ from strongroom.core.iam.principals import Principal
 from strongroom.core.kernel import Kernel
 
 log = logging.getLogger(__name__)
+
+
+def _authorization(request: HttpRequest) -> sigv4.SignedRequestInfo | None:
+    """The request's parsed signature, parsed once (runs_inline and handle both need it)."""
+    if "sigv4" not in request.derived:
+        request.derived["sigv4"] = sigv4.parse_authorization(request)
+    info: sigv4.SignedRequestInfo | None = request.derived["sigv4"]
+    return info
 
 
 @dataclass(frozen=True)
@@ -60,13 +69,31 @@ class Gateway:
 
     # -- the HTTP path ---------------------------------------------------------------------
 
+    def runs_inline(self, request: HttpRequest) -> bool:
+        """Whether the request names an operation its service serves from memory.
+
+        Any doubt (no or a malformed signature, an unknown operation) answers False: the request
+        then takes the ordinary path, which gives the error.
+        """
+        try:
+            info = _authorization(request)
+            if info is None:
+                return False
+            route = self._route(request, info.service)
+            inline = route.service.api.inline_operations
+            if not inline:
+                return False
+            return route.protocol.find_operation(route.service.model, request).name in inline
+        except Exception:
+            return False
+
     def handle(self, request: HttpRequest) -> HttpResponse:
         request_id = new_id()
         route: Route | None = None
         operation: OperationModel | None = None
         try:
             try:
-                info = sigv4.parse_authorization(request)
+                info = _authorization(request)
             except sigv4.SignatureFormatError as malformed:
                 route = self._route(request, None)
                 raise malformed.for_family(route.protocol.name) from None
@@ -127,6 +154,14 @@ class Gateway:
         return response
 
     def _route(self, request: HttpRequest, signing_name: str | None) -> Route:
+        cached: tuple[str | None, Route] | None = request.derived.get("route")
+        if cached is not None and cached[0] == signing_name:
+            return cached[1]
+        route = self._find_route(request, signing_name)
+        request.derived["route"] = (signing_name, route)
+        return route
+
+    def _find_route(self, request: HttpRequest, signing_name: str | None) -> Route:
         service: RoutedService | None = None
         target = request.headers.get("x-amz-target")
         if target:

@@ -34,6 +34,10 @@ class ServiceApi:
     # listed in `pure_reads` drops it once the handler returns.
     cache_name: ClassVar[str | None] = None
     pure_reads: ClassVar[frozenset[str]] = frozenset()
+    # Operations served from memory (caches, no database write, no outside call on a hit): the
+    # server runs them on its event loop instead of handing them to a request thread, which
+    # costs more than they do. A cache miss reads the database there, which is brief.
+    inline_operations: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, insert, select
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, select
 from sqlalchemy.sql import Select
 
 from strongroom.core.store import Database
+from strongroom.core.store.bulk import BulkInsert
 from strongroom.core.store.schema import UtcDateTime, metadata
 
 log = logging.getLogger(__name__)
@@ -158,8 +159,8 @@ class AuditTrail:
     def _write(self, batch: Sequence[AuditEntry]) -> None:
         try:
             with self._db.write() as conn:
-                conn.execute(
-                    insert(audit_events),
+                _insert_events.execute(
+                    conn,
                     [
                         {
                             "event_id": e.event_id,
@@ -181,11 +182,13 @@ class AuditTrail:
                     for e in batch
                     for t, n in dict.fromkeys(e.resources)
                 ]
-                if resources:
-                    conn.execute(insert(audit_event_resources), resources)
+                _insert_resources.execute(conn, resources)
         except Exception:
             log.exception("could not write %d audit records", len(batch))
 
+
+_insert_events = BulkInsert(audit_events)
+_insert_resources = BulkInsert(audit_event_resources)
 
 LOOKUP_COLUMNS = {
     "EventId": audit_events.c.event_id,

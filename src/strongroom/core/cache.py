@@ -2,37 +2,40 @@
 
 A hot read path (resolving an access key, a KMS key and its material) must not cost a database
 round trip per request, yet a change — a disabled key, a deleted access key — must take effect
-at once. Each named cache has a stamp file in the data dir; a writer replaces it after its
-transaction commits (`changed()`), and every reader compares the stamp (one `os.stat`) before
-trusting an entry. The stamp is read *before* loading from the database, so a value loaded
-concurrently with a change is stored under the old stamp and never served. Other nodes (several
-servers over one PostgreSQL database) do not see the stamp: entries live at most `ttl` seconds,
-so a change reaches them within that time — AWS's IAM and KMS are eventually consistent too.
+at once. Each named cache has a slot on the node's signal board (`core/board.py`, shared memory);
+a writer signals it after its transaction commits (`changed()`), and every reader compares the
+slot (a memory read) before trusting an entry. The slot is read *before* loading from the
+database, so a value loaded concurrently with a change is stored under the old value and never
+served. Other nodes (several servers over one PostgreSQL database) do not see the board: entries
+live at most `ttl` seconds, so a change reaches them within that time — AWS's IAM and KMS are
+eventually consistent too.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from strongroom.core.board import SignalBoard
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-Stamp = tuple[int, int]
-
 
 class StampedCache(Generic[K, V]):
-    """A bounded cache whose entries are valid while the stamp is unchanged and for `ttl` seconds."""
+    """A bounded cache whose entries are valid while the board slot is unchanged and for `ttl` s."""
 
-    def __init__(self, stamp_file: Path | None, *, ttl: float = 2.0, max_entries: int = 10_000) -> None:
-        self._stamp_file = stamp_file
+    def __init__(
+        self, board: SignalBoard | None, name: str = "", *, ttl: float = 2.0, max_entries: int = 10_000
+    ) -> None:
+        self._board = board
+        self._slot = SignalBoard.slot(name)
         self._ttl = ttl
         self._max_entries = max_entries
-        self._entries: dict[K, tuple[float, Stamp, V]] = {}
+        self._entries: dict[K, tuple[float, int, V]] = {}
 
     def get(self, key: K, load: Callable[[], V]) -> V:
         stamp = self.stamp()
@@ -49,29 +52,18 @@ class StampedCache(Generic[K, V]):
     def changed(self) -> None:
         """The data behind this cache changed (call after the transaction commits)."""
         self._entries.clear()
-        if self._stamp_file is not None:
-            tmp = self._stamp_file.with_name(f"{self._stamp_file.name}.{os.getpid()}.{threading.get_ident()}")
-            tmp.write_bytes(str(time.time_ns()).encode())
-            os.replace(tmp, self._stamp_file)
+        if self._board is not None:
+            self._board.signal(self._slot)
 
-    def stamp(self) -> Stamp:
-        if self._stamp_file is None:
-            return (0, 0)
-        try:
-            st = os.stat(self._stamp_file)
-        except FileNotFoundError:
-            return (0, 0)
-        # A replaced file has a new inode even when two writes share a timestamp.
-        return (st.st_ino, st.st_mtime_ns)
+    def stamp(self) -> int:
+        return 0 if self._board is None else self._board.read(self._slot)
 
 
 class Caches:
-    """The named caches of one process, each with its stamp file under `data_dir/stamps/`."""
+    """The named caches of one process, signalled through the node's board in `data_dir`."""
 
     def __init__(self, data_dir: Path | None, *, ttl: float = 2.0) -> None:
-        self._dir = data_dir / "stamps" if data_dir is not None else None
-        if self._dir is not None:
-            self._dir.mkdir(parents=True, exist_ok=True)
+        self.board = SignalBoard.of(data_dir)
         self._ttl = ttl
         self._caches: dict[str, StampedCache[object, object]] = {}
         self._lock = threading.Lock()
@@ -82,8 +74,7 @@ class Caches:
             with self._lock:
                 cache = self._caches.get(name)
                 if cache is None:
-                    stamp = self._dir / name if self._dir is not None else None
-                    cache = self._caches[name] = StampedCache(stamp, ttl=self._ttl)
+                    cache = self._caches[name] = StampedCache(self.board, name, ttl=self._ttl)
         return cache
 
     def changed(self, name: str) -> None:

@@ -1,8 +1,9 @@
 """The one clock: business time that tests move forward, and the real wall clock for SigV4.
 
 Business time (`now`) is the wall clock plus an offset. In dev mode the offset lives in a file in
-the data dir so that every worker process sees a jump at once; `os.stat` on each read is cheap
-(about a microsecond) and spares a database round trip.
+the data dir, and a move signals the node's board (`core/board.py`, shared memory) so that every
+worker process sees the jump at once: a read of the clock is a memory read, the file is read only
+after a move.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from strongroom.core.board import SignalBoard
+
+_CLOCK_SIGNAL = SignalBoard.slot("dev-clock")
 
 
 def utcnow() -> datetime:
@@ -21,10 +26,12 @@ def utcnow() -> datetime:
 class Clock:
     """Business time: the wall clock plus an offset that only moves forward."""
 
-    def __init__(self, offset_file: Path | None = None) -> None:
+    def __init__(self, offset_file: Path | None = None, board: SignalBoard | None = None) -> None:
         self._offset_file = offset_file
+        # The board beside the offset file: every process with this data dir shares it.
+        self._board = board or SignalBoard.of(offset_file.parent if offset_file else None)
         self._offset = 0.0
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: int | None = None
         self._lock = threading.RLock()  # advance() reads offset() under the lock
 
     def now(self) -> datetime:
@@ -36,15 +43,13 @@ class Clock:
     def offset(self) -> float:
         if self._offset_file is None:
             return self._offset
-        try:
-            st = os.stat(self._offset_file)
-        except FileNotFoundError:
-            return self._offset
-        stamp = (st.st_mtime_ns, st.st_size)
+        stamp = self._board.read(_CLOCK_SIGNAL)
         if stamp != self._stamp:
             with self._lock:
                 try:
                     self._offset = float(self._offset_file.read_text() or 0.0)
+                except FileNotFoundError:
+                    self._offset = 0.0
                 except (OSError, ValueError):
                     return self._offset
                 self._stamp = stamp
@@ -60,6 +65,7 @@ class Clock:
                 tmp = self._offset_file.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_text(repr(new_offset))
                 os.replace(tmp, self._offset_file)
+                self._board.signal(_CLOCK_SIGNAL)
                 self._stamp = None
             self._offset = new_offset
         return self.now()

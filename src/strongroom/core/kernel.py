@@ -45,9 +45,9 @@ class Kernel:
     ) -> Kernel:
         data_dir.mkdir(parents=True, exist_ok=True)
         db = Database(database_url)
-        clock = Clock(data_dir / "dev-clock" if dev else None)
-        root = open_root_of_trust(root_key_provider, data_dir)
         caches = Caches(data_dir)
+        clock = Clock(data_dir / "dev-clock" if dev else None, caches.board)
+        root = open_root_of_trust(root_key_provider, data_dir)
         # A scheduled job of kind "<svc>/..." changes <svc>'s data: its readers must reload.
         scheduler = Scheduler(db, clock, on_job_done=lambda kind: caches.changed(kind.split("/", 1)[0]))
         authorizer = Authorizer(db)

@@ -1,16 +1,22 @@
-"""Stamped caches: served while unchanged, dropped at once on a change from any process."""
+"""Stamped caches: served while unchanged, dropped at once on a change from any process.
+
+Two `SignalBoard`s opened on one file are two mappings of the same shared memory, exactly as
+two worker processes have them.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+from strongroom.core.board import SignalBoard
 from strongroom.core.cache import Caches, StampedCache
+from strongroom.core.clock import Clock
 
 
 def test_a_change_in_another_instance_drops_the_entry(tmp_path: Path) -> None:
-    reader = StampedCache[str, int](tmp_path / "s", ttl=60)
-    writer = StampedCache[str, int](tmp_path / "s", ttl=60)
+    reader = StampedCache[str, int](SignalBoard.of(tmp_path), "s", ttl=60)
+    writer = StampedCache[str, int](SignalBoard.of(tmp_path), "s", ttl=60)
     loads: list[int] = []
 
     def load() -> int:
@@ -25,7 +31,7 @@ def test_a_change_in_another_instance_drops_the_entry(tmp_path: Path) -> None:
 
 
 def test_entries_expire_after_ttl(tmp_path: Path) -> None:
-    cache = StampedCache[str, float](tmp_path / "s", ttl=0.05)
+    cache = StampedCache[str, float](SignalBoard.of(tmp_path), "s", ttl=0.05)
     first = cache.get("k", time.monotonic)
     assert cache.get("k", time.monotonic) == first
     time.sleep(0.06)
@@ -33,8 +39,8 @@ def test_entries_expire_after_ttl(tmp_path: Path) -> None:
 
 
 def test_a_value_loaded_during_a_change_is_not_served_after_it(tmp_path: Path) -> None:
-    reader = StampedCache[str, str](tmp_path / "s", ttl=60)
-    writer = StampedCache[str, str](tmp_path / "s", ttl=60)
+    reader = StampedCache[str, str](SignalBoard.of(tmp_path), "s", ttl=60)
+    writer = StampedCache[str, str](SignalBoard.of(tmp_path), "s", ttl=60)
 
     def load_racing_a_write() -> str:
         writer.changed()  # the write commits while this (stale) value is being loaded
@@ -51,3 +57,29 @@ def test_named_caches_share_one_stamp_per_name(tmp_path: Path) -> None:
     assert caches.named("kms").get("a", lambda: 2) == 1
     others.changed("kms")
     assert caches.named("kms").get("a", lambda: 3) == 3
+
+
+def test_a_signal_is_seen_by_another_process(tmp_path: Path) -> None:
+    import multiprocessing
+
+    board = SignalBoard.of(tmp_path)
+    slot = SignalBoard.slot("kms")
+    before = board.read(slot)
+    child = multiprocessing.get_context("spawn").Process(target=_signal_kms, args=(tmp_path,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert board.read(slot) != before
+
+
+def _signal_kms(data_dir: Path) -> None:
+    SignalBoard.of(data_dir).signal(SignalBoard.slot("kms"))
+
+
+def test_every_clock_on_a_data_dir_sees_a_move_at_once(tmp_path: Path) -> None:
+    mover, watcher = Clock(tmp_path / "dev-clock"), Clock(tmp_path / "dev-clock")
+    assert watcher.offset() == 0.0
+    mover.advance(3600)
+    assert watcher.offset() == 3600.0
+    mover.advance(60)
+    assert watcher.offset() == 3660.0

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from strongroom.core.crypto.errors import SealError
+from strongroom.core.crypto.randomness import random_bytes
 
 __all__ = [
     "NONCE_SIZE",
@@ -96,7 +97,7 @@ class AesGcmKey:
 
     def encrypt(self, plaintext: bytes, aad: bytes) -> bytes:
         """Return ``nonce || ciphertext || tag``."""
-        nonce = os.urandom(NONCE_SIZE)
+        nonce = random_bytes(NONCE_SIZE)
         return nonce + self._aead.encrypt(nonce, plaintext, aad)
 
     def decrypt(self, sealed: bytes, aad: bytes) -> bytes:

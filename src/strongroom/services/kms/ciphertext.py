@@ -27,12 +27,12 @@ a ``k=v`` join (``{"a": "b=c"}`` vs ``{"a=b": "c"}``).
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from strongroom.core.crypto import AesGcmKey, SealError, canonical_aad, hkdf_sha256
+from strongroom.core.crypto.randomness import random_bytes
 
 FORMAT_VERSION = 1
 MATERIAL_ID_SIZE = 32
@@ -97,7 +97,7 @@ def encrypt(
 ) -> bytes:
     """A ciphertext blob of `plaintext` under `material`, bound to `header` and `context`."""
     header_bytes = header.encode()
-    salt = os.urandom(SALT_SIZE)
+    salt = random_bytes(SALT_SIZE)
     key = AesGcmKey(hkdf_sha256(material, info=_INFO, salt=salt))
     aad = canonical_aad(_AAD_LABEL, header_bytes, encryption_context_aad(context))
     return header_bytes + salt + key.encrypt(plaintext, aad)

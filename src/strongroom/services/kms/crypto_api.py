@@ -8,12 +8,12 @@ ReEncrypt route every non-symmetric key through them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import ServiceError, ValidationError
+from strongroom.core.crypto.randomness import random_bytes
 from strongroom.services.kms import ciphertext, read_cache
 from strongroom.services.kms.access import resolve, usable_key
 from strongroom.services.kms.errors import (
@@ -286,7 +286,7 @@ class CryptoApi:
         if not key.symmetric or key.key_usage != "ENCRYPT_DECRYPT":
             raise invalid_key_usage(key, operation)
         refuse_if_dry_run(request)
-        plaintext = os.urandom(size)
+        plaintext = random_bytes(size)
         blob, _, material_id = self._seal(ctx, key, plaintext, None, context)
         result: Result = {"CiphertextBlob": blob, "KeyId": key.arn}
         if with_plaintext:
@@ -306,4 +306,4 @@ class CryptoApi:
         if size is None:
             raise ValidationError("NumberOfBytes is required.")
         ctx.authorize("kms:GenerateRandom", "*", context_keys={"kms:CallerAccount": ctx.account_id})
-        return {"Plaintext": os.urandom(int(size))}
+        return {"Plaintext": random_bytes(int(size))}

@@ -25,6 +25,7 @@ MAX_ROOT_SESSION_TOKEN_SECONDS = 3600
 class StsApi(ServiceApi):
     model_name = "sts"
     access_denied = ("AccessDenied", 403)
+    inline_operations = frozenset({"GetCallerIdentity"})  # the caller's identity is all it needs
 
     def get_caller_identity(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
         # Always allowed: AWS evaluates no policy for GetCallerIdentity, not even an explicit deny.

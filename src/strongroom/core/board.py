@@ -1,0 +1,63 @@
+"""A signal board shared by every worker process on a node: change counters in shared memory.
+
+A worker that changes data a cache holds (or moves the dev clock) writes a fresh random value to
+that name's slot; every worker compares the slot with the value it saw when it filled its cache.
+The board is a small file in the data dir mapped into each process (`mmap`), so a check is a
+memory read — no system call on the request path, where a `stat` per cache lookup cost more than
+the lookup. Names hash to slots: two names that share a slot only cause a needless reload.
+
+A torn read of a slot being written yields a value that differs from the cached one — a needless
+reload again, never a stale hit. Values are random, not incremented, so two processes writing the
+same slot at once can never leave the value a reader saw before both writes.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import random
+import struct
+import zlib
+from pathlib import Path
+
+BOARD_FILE = "signals"  # in the data dir
+SLOTS = 512
+_SLOT = struct.Struct("<Q")
+_SIZE = SLOTS * _SLOT.size
+
+
+class SignalBoard:
+    """Shared change counters, one per name (hashed to a slot)."""
+
+    @classmethod
+    def of(cls, data_dir: Path | None) -> SignalBoard:
+        """The board of the node whose data dir this is (private memory without one)."""
+        return cls(data_dir / BOARD_FILE if data_dir is not None else None)
+
+    def __init__(self, path: Path | None) -> None:
+        self._map: mmap.mmap | bytearray
+        if path is None:  # a single process (unit tests): plain memory
+            self._map = bytearray(_SIZE)
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < _SIZE:
+                os.ftruncate(fd, _SIZE)  # zero-filled; every process may do this, with one result
+            self._map = mmap.mmap(fd, _SIZE)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def slot(name: str) -> int:
+        return zlib.crc32(name.encode()) % SLOTS * _SLOT.size
+
+    def read(self, slot: int) -> int:
+        return int(_SLOT.unpack_from(self._map, slot)[0])
+
+    def signal(self, slot: int) -> None:
+        value = random.getrandbits(64) | 1  # never 0, the value of a slot nobody wrote
+        _SLOT.pack_into(self._map, slot, value)
+
+    def close(self) -> None:
+        if isinstance(self._map, mmap.mmap):
+            self._map.close()
