@@ -1,7 +1,8 @@
 """`strongroom usage` and `/_strongroom/usage`: what the recorded usage would cost on AWS.
 
 One document per call: the business month asked for (default: the current one), and for each
-metered service its priced lines per account (KMS so far: `services/kms/usage.py`). Request counts
+metered service its priced lines per account (`services/<svc>/usage.py` of KMS, Secrets Manager
+and Parameter Store). Request counts
 reach the database within a second of the request (`core.metering.UsageMeter`).
 """
 
@@ -37,6 +38,8 @@ def usage_report(
     db: Database, now: datetime, *, account: str | None = None, period: str | None = None
 ) -> dict[str, Any]:
     from strongroom.services.kms.usage import usage_document as kms_usage
+    from strongroom.services.secretsmanager.usage import usage_document as secretsmanager_usage
+    from strongroom.services.ssm.usage import usage_document as ssm_usage
 
     if account is not None and not _ACCOUNT.fullmatch(account):
         raise UsageRequestError("account must be a 12-digit AWS account id")
@@ -44,7 +47,10 @@ def usage_report(
     if not _PERIOD.fullmatch(period):
         raise UsageRequestError("period must be a month, YYYY-MM")
     with db.read() as conn:
-        services = [kms_usage(conn, period=period, now=now, account=account)]
+        services = [
+            document(conn, period=period, now=now, account=account)
+            for document in (kms_usage, secretsmanager_usage, ssm_usage)
+        ]
     totals: dict[str, Decimal] = {}
     for service in services:
         for entry in service["accounts"]:

@@ -7,9 +7,14 @@ a clock read: a request belongs to the business month in which its count is flus
 second later (when the dev clock jumps in that second, its counts move with it). A `kill -9`
 can lose the counts of the last second; nothing else depends on them.
 
-Resource usage (key-months, rotations) is not counted here: a service derives it from its own
-state when a report is asked for (`prorated_months`), and prices every line with a `PriceList`
-loaded from its own JSON price file, which names its source and the date it was read.
+Every service of one database shares one meter (`shared_meter`), so one flusher thread serves
+them all; a service's handlers reach it through `services/metered_api.py`.
+
+Resource usage (key-months, secret-months, parameter-months) is not counted here: a service
+derives it from its own state when a report is asked for (`prorated_months`), and prices every
+line with a `PriceList` loaded from its own JSON price file, which names its source and the date
+it was read. `priced_line`, `request_lines` and `service_document` give every service's report
+the same shape.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import Counter
+import weakref
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -116,6 +122,19 @@ class UsageMeter:
             self.flush()
 
 
+_SHARED: weakref.WeakKeyDictionary[Database, UsageMeter] = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_meter(db: Database, clock: Clock) -> UsageMeter:
+    """The one meter of a database in this process, created on first use."""
+    with _SHARED_LOCK:
+        meter = _SHARED.get(db)
+        if meter is None:
+            meter = _SHARED[db] = UsageMeter(db, clock)
+        return meter
+
+
 def add_counts(conn: Connection, counts: Counter[CounterKey]) -> None:
     """Add request counts, creating the rows that do not exist yet (one upsert per row)."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
@@ -172,3 +191,78 @@ class PriceList:
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+# -- report lines ------------------------------------------------------------------------------
+
+Line = dict[str, Any]
+
+
+def priced_line(description: str, region: str, quantity: Decimal, unit: str, unit_price: Decimal) -> Line:
+    return {
+        "description": description,
+        "region": region,
+        "quantity": str(quantity),
+        "unit": unit,
+        "unit_price_usd": str(unit_price),
+        "cost_usd": str(money(quantity * unit_price)),
+    }
+
+
+def requests_by_account(
+    conn: Connection, service: str, period: str, account: str | None = None
+) -> dict[str, dict[tuple[str, str], int]]:
+    """{account: {(region, category): count}} of one service and month."""
+    found: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for row in request_counts(conn, service, period, account):
+        found[row.account_id][(row.region, row.category)] += int(row.count)
+    return found
+
+
+def request_lines(prices: PriceList, counts: dict[tuple[str, str], int]) -> list[Line]:
+    """One line per (region, category), priced from the list's `requests_<category>` entry.
+
+    An entry with `"free_tier": true` draws first on the month's free requests (the list's
+    `free_tier.requests`, all Regions together); an entry of $0 is shown as a free line.
+    """
+    free_tier = prices.prices.get("free_tier")
+    free_left = int(free_tier["requests"]) if free_tier else 0
+    lines: list[Line] = []
+    for (region, category), count in sorted(counts.items()):
+        entry = prices.prices[f"requests_{category}"]
+        per = int(entry.get("per", 10_000))
+        billable = count
+        if entry.get("free_tier"):
+            free = min(free_left, count)
+            free_left -= free
+            billable -= free
+            if free:
+                lines.append(
+                    priced_line(
+                        f"{entry['description']}, free tier", region, Decimal(free), "request", Decimal(0)
+                    )
+                )
+        if billable:
+            unit_price = prices.price(f"requests_{category}") / per
+            lines.append(priced_line(entry["description"], region, Decimal(billable), "request", unit_price))
+    return lines
+
+
+def service_document(
+    service: str, prices: PriceList, accounts: dict[str, list[Line]], account: str | None = None
+) -> dict[str, Any]:
+    """A service's part of `strongroom usage`: per account, its lines and their total."""
+    if account is not None and account not in accounts:
+        accounts[account] = []
+    return {
+        "service": service,
+        "prices": {"source": prices.source, "retrieved": prices.retrieved},
+        "accounts": [
+            {
+                "account": acct,
+                "lines": lines,
+                "total_usd": str(money(sum((Decimal(line["cost_usd"]) for line in lines), Decimal(0)))),
+            }
+            for acct, lines in sorted(accounts.items())
+        ],
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -18,7 +19,7 @@ class RotationFunction:
         self.client = client
         self.calls: list[tuple[str, str]] = []
         self.fail_step: str | None = None
-        self.new_value = lambda token: f"rotated-{token}"
+        self.new_value: Callable[[str], str] = lambda token: f"rotated-{token}"
         outer = self
 
         class Handler(BaseHTTPRequestHandler):

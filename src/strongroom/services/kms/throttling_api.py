@@ -1,4 +1,4 @@
-"""The KMS request path's one hook for quotas and metering: every handler is wrapped.
+"""The KMS request path's hook for quotas and metering (handlers wrapped by `MeteredApi`).
 
 Before a handler runs, the request is classified (`request_quotas`): the quota it counts against
 and its price category, both depending on the spec of the key it names. Past the quota the
@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from strongroom.aws.errors import ServiceError, ThrottlingError
-from strongroom.aws.service import Handler, ServiceApi
-from strongroom.core.metering import UsageMeter
 from strongroom.core.quotas import RateQuotas, Throttled, load_overrides
 from strongroom.services.kms import ciphertext, request_quotas
 from strongroom.services.kms.aws_managed import AWS_OWNED_PREFIX
 from strongroom.services.kms.keys import find_key, parse_key_reference, resolve_reference
+from strongroom.services.metered_api import MeteredApi
 
 if TYPE_CHECKING:
     from strongroom.aws.context import RequestContext
@@ -53,8 +52,10 @@ _UNKNOWN = KeyClass(None)
 _OWNED = KeyClass("SYMMETRIC_DEFAULT", aws_owned=True)
 
 
-class ThrottledApi(ServiceApi):
-    """Wraps every KMS handler with its quota check and usage count."""
+class ThrottledApi(MeteredApi):
+    """Checks every KMS request against its quota, then counts it by its price category."""
+
+    metered_service = "kms"
 
     def __init__(self, kernel: Kernel) -> None:
         super().__init__(kernel)
@@ -63,24 +64,7 @@ class ThrottledApi(ServiceApi):
             request_quotas.default_rate if use_defaults else (lambda name, region: None),
             load_overrides(),
         )
-        self.meter = UsageMeter(kernel.db, kernel.clock)
-        self._wrapped: dict[str, Handler] = {}
         self._key_classes: dict[tuple[str, str, str], tuple[KeyClass, float]] = {}
-
-    def handler(self, operation: str) -> Handler | None:
-        wrapped = self._wrapped.get(operation)
-        if wrapped is not None:
-            return wrapped
-        inner = super().handler(operation)
-        if inner is None:
-            return None
-
-        def throttled(ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-            self.admit(ctx, operation, request)
-            return inner(ctx, request)
-
-        self._wrapped[operation] = throttled
-        return throttled
 
     def admit(self, ctx: RequestContext, operation: str, request: dict[str, Any]) -> None:
         """Raise ThrottlingException past the quota; count the request for the cost meter."""
@@ -93,8 +77,7 @@ class ThrottledApi(ServiceApi):
         category = request_quotas.price_category(
             operation, key_class.spec, aws_owned=key_class.aws_owned, key_pair_spec=request.get("KeyPairSpec")
         )
-        if category is not None:
-            self.meter.count(ctx.account_id, ctx.region, "kms", category)
+        self.count(ctx, category)
 
     def _key_class(self, ctx: RequestContext, request: dict[str, Any]) -> KeyClass:
         reference = next((request[m] for m in _KEY_MEMBERS if isinstance(request.get(m), str)), None)

@@ -22,7 +22,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from strongroom.core.metering import PriceList, money, period_bounds, prorated_months, request_counts
+from strongroom.core.metering import (
+    Line,
+    PriceList,
+    period_bounds,
+    priced_line,
+    prorated_months,
+    request_lines,
+    requests_by_account,
+    service_document,
+)
 from strongroom.services.kms.tables import kms_key_materials, kms_keys
 
 PRICES_PATH = Path(__file__).with_name("pricing.json")
@@ -37,17 +46,6 @@ def _billed_until(row: Any) -> datetime | None:
         scheduled: datetime = row.deletion_date - timedelta(days=row.pending_window_days)
         return scheduled
     return None
-
-
-def _line(description: str, region: str, quantity: Decimal, unit: str, unit_price: Decimal) -> dict[str, Any]:
-    return {
-        "description": description,
-        "region": region,
-        "quantity": str(quantity),
-        "unit": unit,
-        "unit_price_usd": str(unit_price),
-        "cost_usd": str(money(quantity * unit_price)),
-    }
 
 
 def kms_usage(
@@ -90,49 +88,28 @@ def kms_usage(
         for rotated_at in rotations:
             rotation_months[(key.account_id, key.region)] += prorated_months(rotated_at, until, period, now)
 
-    requests: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    for row in request_counts(conn, "kms", period, account):
-        requests[row.account_id][(row.region, row.category)] += int(row.count)
+    requests = requests_by_account(conn, "kms", period, account)
 
     accounts = sorted({a for a, _ in key_months} | {a for a, _ in rotation_months} | set(requests))
     report: dict[str, list[dict[str, Any]]] = {}
     for acct in accounts:
-        lines: list[dict[str, Any]] = []
+        lines: list[Line] = []
         for (a, region), months in sorted(key_months.items()):
             if a == acct and months:
                 lines.append(
-                    _line("Customer managed KMS keys", region, months, "key-month", prices.price("key_month"))
+                    priced_line(
+                        "Customer managed KMS keys", region, months, "key-month", prices.price("key_month")
+                    )
                 )
         for (a, region), months in sorted(rotation_months.items()):
             if a == acct and months:
                 lines.append(
-                    _line("Rotated key material (first two rotations)", region, months, "key-month",
+                    priced_line("Rotated key material (first two rotations)", region, months, "key-month",
                           prices.price("rotation_month"))
                 )  # fmt: skip
-        lines += _request_lines(prices, requests.get(acct, {}))
+        lines += request_lines(prices, requests.get(acct, {}))
         report[acct] = lines
     return report
-
-
-def _request_lines(prices: PriceList, counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
-    free_left = int(prices.prices["free_tier"]["requests"])
-    lines: list[dict[str, Any]] = []
-    for (region, category), count in sorted(counts.items()):
-        entry = prices.prices[f"requests_{category}"]
-        per = int(entry.get("per", 10_000))
-        billable = count
-        if entry.get("free_tier"):
-            free = min(free_left, count)
-            free_left -= free
-            billable -= free
-            if free:
-                lines.append(
-                    _line(f"{entry['description']}, free tier", region, Decimal(free), "request", Decimal(0))
-                )
-        if billable:
-            unit_price = prices.price(f"requests_{category}") / per
-            lines.append(_line(entry["description"], region, Decimal(billable), "request", unit_price))
-    return lines
 
 
 def usage_document(
@@ -140,18 +117,6 @@ def usage_document(
 ) -> dict[str, Any]:
     """The KMS part of `strongroom usage`: per account, its lines and their total."""
     prices = load_prices()
-    accounts = kms_usage(conn, prices, period=period, now=now, account=account)
-    if account is not None and account not in accounts:
-        accounts[account] = []
-    return {
-        "service": "kms",
-        "prices": {"source": prices.source, "retrieved": prices.retrieved},
-        "accounts": [
-            {
-                "account": acct,
-                "lines": lines,
-                "total_usd": str(money(sum((Decimal(line["cost_usd"]) for line in lines), Decimal(0)))),
-            }
-            for acct, lines in sorted(accounts.items())
-        ],
-    }
+    return service_document(
+        "kms", prices, kms_usage(conn, prices, period=period, now=now, account=account), account
+    )

@@ -9,17 +9,21 @@ The handlers live in mixins named for their domain, stacked in one line of inher
     ReplicationApi     replicate, remove regions, stop replication              (replication_api.py)
     SecretsManagerApi  + resource policies                                      (policy_api.py)
 
+`MeteredApi` counts every request for the cost meter (usage.py prices it).
+
 Secret values are encrypted under KMS through `ctx.call` (see envelope.py); nothing secret is
 stored in the clear, logged or audited.
 """
 
 from __future__ import annotations
 
+from strongroom.services.metered_api import MeteredApi
 from strongroom.services.secretsmanager.policy_api import PolicyApi
 from strongroom.services.secretsmanager.replication_api import ReplicationApi
 
 
-class SecretsManagerApi(ReplicationApi, PolicyApi):
+class SecretsManagerApi(MeteredApi, ReplicationApi, PolicyApi):
     """AWS Secrets Manager."""
 
     model_name = "secretsmanager"
+    metered_service = "secretsmanager"

@@ -87,6 +87,7 @@ class RotationApi(ValuesApi):
         token = request.get("ClientRequestToken") or str(uuid.uuid4())
         now = ctx.now()
         retry: str | None = None
+        trial: str | None = None
         with ctx.kernel.db.write() as conn:
             current = records.by_id(conn, secret.secret_id, for_update=True)
             if current is None:
@@ -111,15 +112,21 @@ class RotationApi(ValuesApi):
                     ctx.kernel.scheduler.schedule(conn, ROTATE_JOB, current.secret_id, next_at)
                 else:
                     ctx.kernel.scheduler.cancel(conn, ROTATE_JOB, current.secret_id)
-                if immediately:
-                    self._open_pending(conn, current, token, now)
-                    values["rotation_run"] = token
+                self._open_pending(conn, current, token, now)
+                # A trial holds a claim of its own, so that a real rotation taking the version over
+                # (a scheduled one, or RotateSecret again) is never undone by the trial's cleanup.
+                trial = None if immediately else f"trial:{uuid.uuid4().hex}"
+                values["rotation_run"] = trial or token
                 records.update_secret(conn, current.secret_id, **values)
         if retry is not None:
             self._start(secret.account_id, secret.region, secret.secret_id, retry)
             raise invalid_request(_UNFINISHED)
         result: Result = {"ARN": secret.arn, "Name": secret.name}
-        if immediately:
+        if trial is not None:
+            self._runs.submit(
+                self._trial_safely, secret.account_id, secret.region, secret.secret_id, token, trial
+            )
+        else:
             self._start(secret.account_id, secret.region, secret.secret_id, token)
             result["VersionId"] = token
         return result
@@ -234,6 +241,46 @@ class RotationApi(ValuesApi):
             )
         self.sync_replicas(ctx, secret.arn, {})
         self.publish(account, region, "RotationSucceeded", secret.arn)
+
+    # -- the trial of RotateImmediately=false ----------------------------------------------------
+
+    def _trial_safely(self, account: str, region: str, secret_id: str, token: str, trial: str) -> None:
+        try:
+            self._trial(account, region, secret_id, token, trial)
+        except Exception:
+            log.exception("the rotation trial of secret %s failed unexpectedly", secret_id)
+
+    def _trial(self, account: str, region: str, secret_id: str, token: str, trial: str) -> None:
+        """AWS's test of a rotation configuration: testSecret on an AWSPENDING version, then gone.
+
+        The function sees the same event as in a rotation (the version's id as its
+        ClientRequestToken); whatever it answers, the version and its label are removed again,
+        and AWSCURRENT never moves. A failure is logged: AWS reports it nowhere else either.
+        """
+        secret = self._claimed(secret_id, trial)
+        if secret is None or not secret.rotation_lambda_arn:
+            return
+        target = self.rotation_functions.resolve(secret.rotation_lambda_arn)
+        try:
+            if target is None:
+                raise StepFailed("the rotation function is not registered")
+            ctx = self.service_context(account, region, "RotateSecret")
+            self._step(ctx, target, secret, "testSecret", token, token_source.token_urlsafe(32))
+        except StepFailed as failure:
+            log.warning("the rotation trial of %s failed: %s", secret.arn, failure)
+        with self.kernel.db.write() as conn:
+            current = records.by_id(conn, secret_id, for_update=True)
+            if current is None or current.rotation_run not in (trial, None):
+                return  # a rotation took the version over: it is no longer the trial's
+            after = dict(current.stage_map)
+            if after.get(PENDING) == token and after.get(CURRENT) != token:
+                del after[PENDING]
+                records.apply_stages(conn, secret_id, current.stage_map, after)
+                version = records.version(conn, secret_id, token)
+                if token not in after.values() and version is not None and version.ciphertext is None:
+                    records.delete_version(conn, secret_id, token)  # the empty version the trial opened
+            if current.rotation_run == trial:
+                records.update_secret(conn, secret_id, rotation_run=None)
 
     def _step(
         self,

@@ -6,15 +6,23 @@ GetParametersByPath, `arn:aws:ssm:<region>:<account>:*` for DescribeParameters a
 setting's ARN for service settings. SecureString values go through KMS as the caller
 (see `secure`). The other SSM operations (documents, Run Command, sessions …) answer
 NotImplemented.
+
+Every request is counted for the cost meter as one API interaction (`interactions`). What the
+meter classifies by — tiers and the throughput setting — sits in the kernel's stamped cache
+"ssm", which every operation not in `pure_reads` (and every policy job) drops when it returns.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from sqlalchemy import Connection
 
+from strongroom.aws.context import RequestContext
 from strongroom.aws.service import ServiceApi
 from strongroom.core.scheduler import Job
-from strongroom.services.ssm import policy_jobs
+from strongroom.services.metered_api import MeteredApi
+from strongroom.services.ssm import interactions, policy_jobs
 from strongroom.services.ssm.labels_api import LabelsApi
 from strongroom.services.ssm.listing_api import ListingApi
 from strongroom.services.ssm.parameters_api import ParametersApi
@@ -22,10 +30,21 @@ from strongroom.services.ssm.settings_api import SettingsApi
 from strongroom.services.ssm.tags_api import TagsApi
 
 
-class SsmApi(ParametersApi, ListingApi, LabelsApi, SettingsApi, TagsApi, ServiceApi):
+class SsmApi(MeteredApi, ParametersApi, ListingApi, LabelsApi, SettingsApi, TagsApi, ServiceApi):
     """AWS Systems Manager (Parameter Store)."""
 
     model_name = "ssm"
+    metered_service = "ssm"
+    cache_name: ClassVar[str | None] = interactions.CACHE
+    pure_reads: ClassVar[frozenset[str]] = frozenset(
+        {
+            "GetParameter", "GetParameters", "GetParametersByPath", "GetParameterHistory",
+            "DescribeParameters", "ListTagsForResource", "GetServiceSetting",
+        }
+    )  # fmt: skip
+
+    def price_category(self, ctx: RequestContext, operation: str, request: dict[str, Any]) -> str | None:
+        return interactions.category(ctx, operation, request)
 
     def setup(self) -> None:
         kernel = self.kernel

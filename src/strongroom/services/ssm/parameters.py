@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
+from sqlalchemy import BindParameter, Connection, Row, and_, bindparam, delete, func, insert, select, update
 
 from strongroom.services.ssm import errors
 from strongroom.services.ssm.names import Selector
@@ -80,20 +80,27 @@ def find_parameter(conn: Connection, scope: Scope, name: str, *, for_update: boo
     return conn.execute(query).first()
 
 
+_A: BindParameter[str] = bindparam("a")
+_R: BindParameter[str] = bindparam("r")
+_N: BindParameter[str] = bindparam("n")
+# Built once: GetParameter's hot read, by the parameter's own latest version number.
+_LATEST = (
+    select(ssm_parameter_versions)
+    .join(
+        ssm_parameters,
+        and_(
+            _P.account_id == _V.account_id,
+            _P.region == _V.region,
+            _P.name == _V.name,
+            _P.latest_version == _V.version,
+        ),
+    )
+    .where(_V.account_id == _A, _V.region == _R, _V.name == _N)
+)
+
+
 def latest(conn: Connection, scope: Scope, name: str) -> Version | None:
-    row = conn.execute(
-        select(ssm_parameter_versions)
-        .join(
-            ssm_parameters,
-            and_(
-                _P.account_id == _V.account_id,
-                _P.region == _V.region,
-                _P.name == _V.name,
-                _P.latest_version == _V.version,
-            ),
-        )
-        .where(*_of(scope, name))
-    ).first()
+    row = conn.execute(_LATEST, {"a": scope.account_id, "r": scope.region, "n": name}).first()
     return Version.from_row(row) if row is not None else None
 
 

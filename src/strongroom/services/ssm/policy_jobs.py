@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from strongroom.core.scheduler import Job, Scheduler
-from strongroom.services.ssm import notify, parameters, policies
+from strongroom.services.ssm import interactions, notify, parameters, policies
 from strongroom.services.ssm.parameters import Scope
 from strongroom.services.ssm.policies import Policy
 
@@ -100,3 +100,5 @@ def run(kernel: Kernel, conn: Connection, job: Job) -> None:
     )
     if policy_type == policies.EXPIRATION:
         notify.change(kernel, conn, scope, "Delete", name, current.type, current.description)
+        # Readers may cache the deleted parameter for the stamped cache's ttl at most.
+        kernel.caches.changed(interactions.CACHE)

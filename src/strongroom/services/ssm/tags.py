@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, delete, insert, select, update
 
 from strongroom.services.ssm import errors
 from strongroom.services.ssm.parameters import Scope
@@ -19,12 +19,14 @@ def tag_map(tag_list: Iterable[dict[str, Any]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in tag_list or []}
 
 
+_A: BindParameter[str] = bindparam("a")
+_R: BindParameter[str] = bindparam("r")
+_N: BindParameter[str] = bindparam("n")
+_OF = select(_T.key, _T.value).where(_T.account_id == _A, _T.region == _R, _T.name == _N).order_by(_T.key)
+
+
 def of(conn: Connection, scope: Scope, name: str) -> dict[str, str]:
-    rows = conn.execute(
-        select(_T.key, _T.value)
-        .where(_T.account_id == scope.account_id, _T.region == scope.region, _T.name == name)
-        .order_by(_T.key)
-    )
+    rows = conn.execute(_OF, {"a": scope.account_id, "r": scope.region, "n": name})
     return {row.key: row.value for row in rows}
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from strongroom.services.kms.usage import _request_lines, load_prices
+from strongroom.core.metering import request_lines
+from strongroom.services.kms.usage import load_prices
 
 
 def test_price_file_names_its_source_and_date() -> None:
@@ -17,7 +18,7 @@ def test_price_file_names_its_source_and_date() -> None:
 
 
 def test_free_tier_is_shared_across_regions_and_excludes_asymmetric() -> None:
-    lines = _request_lines(
+    lines = request_lines(
         load_prices(),
         {
             ("eu-west-1", "symmetric"): 15_000,
