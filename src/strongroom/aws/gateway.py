@@ -67,6 +67,14 @@ class Gateway:
             self._by_cbor_name[str(service.model.metadata.get("targetPrefix", ""))] = service
             self._protocols[service.name] = protocol_for(service.model)
 
+    def close(self) -> None:
+        """Stop every service's background work (the kernel is closed after this)."""
+        for service in self.services.values():
+            try:
+                service.api.stop()
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+
     # -- the HTTP path ---------------------------------------------------------------------
 
     def runs_inline(self, request: HttpRequest) -> bool:

@@ -47,6 +47,9 @@ class ServiceApi:
     def setup(self) -> None:
         """Register scheduled-job handlers and anything else the service needs at start."""
 
+    def stop(self) -> None:
+        """Stop what `setup` started (background threads), before the kernel closes."""
+
     def handler(self, operation: str) -> Handler | None:
         method = getattr(self, xform_name(operation), None)
         return method if callable(method) else None
