@@ -7,13 +7,14 @@ from __future__ import annotations
 from strongroom.aws.service import ServiceApi
 from strongroom.core.kernel import Kernel
 from strongroom.services.s3.buckets_api import BucketsApi
+from strongroom.services.s3.listing_api import ListingApi
 from strongroom.services.s3.multipart_api import MultipartApi
 from strongroom.services.s3.replication import ReplicationWorker
 from strongroom.services.s3.replication_api import ReplicationApi
 from strongroom.services.s3.storage import ObjectStore
 
 
-class S3Api(BucketsApi, MultipartApi, ReplicationApi, ServiceApi):
+class S3Api(BucketsApi, MultipartApi, ListingApi, ReplicationApi, ServiceApi):
     """Amazon Simple Storage Service."""
 
     model_name = "s3"

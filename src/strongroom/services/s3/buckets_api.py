@@ -162,13 +162,12 @@ class BucketsApi:
 
     def list_buckets(self, ctx: RequestContext, request: Request) -> Result:
         ctx.authorize("s3:ListAllMyBuckets", "*")
-        query = (
-            select(s3_buckets).where(s3_buckets.c.account_id == ctx.account_id).order_by(s3_buckets.c.name)
-        )
+        query = select(s3_buckets).where(s3_buckets.c.account_id == ctx.account_id)
         prefix = request.get("Prefix")
         region = request.get("BucketRegion")
         with ctx.kernel.db.read() as conn:
-            rows = [Bucket.from_row(r) for r in conn.execute(query)]
+            # Sorted here, by code point: a PostgreSQL locale collation would ignore "-" and ".".
+            rows = sorted((Bucket.from_row(r) for r in conn.execute(query)), key=lambda b: b.name)
         listed = [
             {
                 "Name": b.name,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 from typing import Any
 
@@ -18,17 +17,22 @@ MEMBERS = {"CRC32": "crc32", "CRC32C": "crc32c", "CRC64NVME": "crc64nvme", "SHA1
 FULL_OBJECT_ONLY = frozenset({"CRC64NVME"})
 
 
-def check_content_md5(request: dict[str, Any], body: bytes) -> None:
+def claimed_content_md5(request: dict[str, Any]) -> bytes | None:
+    """The digest a Content-MD5 header claims (InvalidDigest if it is not one), or None."""
     text = request.get("ContentMD5")
     if text is None:
-        return
+        return None
     try:
         claimed = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         claimed = b""
     if len(claimed) != 16:
         raise ServiceError("InvalidDigest", "The Content-MD5 you specified was invalid.")
-    if not hmac.compare_digest(hashlib.md5(body).digest(), claimed):  # noqa: S324 - S3's Content-MD5
+    return claimed
+
+
+def check_content_md5(claimed: bytes | None, md5: bytes) -> None:
+    if claimed is not None and not hmac.compare_digest(md5, claimed):
         raise bad_digest("The Content-MD5 you specified did not match what we received.")
 
 
@@ -60,12 +64,10 @@ def compute(algorithm: str, data: bytes) -> str:
     return checksum_b64(MEMBERS[algorithm], data)
 
 
-def verified(request: dict[str, Any], body: bytes) -> dict[str, str]:
-    """`{"ChecksumCRC32": value}` for the body (checked against a sent value), or {}."""
-    algorithm = requested_algorithm(request)
-    if algorithm is None:
+def verified(request: dict[str, Any], algorithm: str | None, value: str | None) -> dict[str, str]:
+    """`{"ChecksumCRC32": value}` for the body's checksum `value` (checked against a sent one), or {}."""
+    if algorithm is None or value is None:
         return {}
-    value = compute(algorithm, body)
     sent = request.get(f"Checksum{algorithm}")
     if sent is not None and not hmac.compare_digest(str(sent), value):
         raise bad_digest(f"The {algorithm} you specified did not match the calculated checksum.")

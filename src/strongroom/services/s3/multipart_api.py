@@ -21,8 +21,9 @@ from strongroom.aws.errors import ServiceError
 from strongroom.services.s3 import checksums, encryption
 from strongroom.services.s3.access import authorize
 from strongroom.services.s3.buckets_api import check_owner, read_bucket
+from strongroom.services.s3.digests import BodyDigests
 from strongroom.services.s3.errors import bad_digest, invalid_argument, invalid_request, no_such_upload
-from strongroom.services.s3.objects_api import ObjectsApi, etag_of, parse_tagging, stored_attributes
+from strongroom.services.s3.objects_api import ObjectsApi, parse_tagging, stored_attributes
 from strongroom.services.s3.storage import Piece
 from strongroom.services.s3.tables import s3_parts, s3_uploads
 from strongroom.services.s3.versions import NULL_VERSION, NewVersion
@@ -111,22 +112,30 @@ class MultipartApi(ObjectsApi):
             )
         upload = self._upload(ctx, bucket.name, key, request["UploadId"])
         body: bytes = request.get("Body") or b""
-        checksums.check_content_md5(request, body)
+        claimed_md5 = checksums.claimed_content_md5(request)
         attributes = json.loads(upload.attributes)
         algorithm = attributes.get("ChecksumAlgorithm")
-        sums = checksums.verified(request, body)
-        if algorithm and not sums:
-            sums = {f"Checksum{algorithm}": checksums.compute(algorithm, body)}
-        elif algorithm and f"Checksum{algorithm}" not in sums:
+        sent = checksums.requested_algorithm(request)
+        if algorithm and sent and sent != algorithm:
             raise invalid_request(
                 f"Checksum Type mismatch occurred, expected checksum Type: {algorithm.lower()}, "
-                f"actual checksum Type: {next(iter(sums)).removeprefix('Checksum').lower()}"
+                f"actual checksum Type: {sent.lower()}"
             )
+        digests = BodyDigests(body, md5=True, algorithm=sent or algorithm)
+        if not digests.parallel:
+            self._verify_digests(request, claimed_md5, digests)
         envelope = json.loads(upload.envelope)
         customer = encryption.customer_key(ctx, request)
         keys = encryption.open_keys(ctx, bucket, key, upload.data_id, envelope, customer)
         piece = self.store.write(keys, upload.data_id, part_number, body)
-        etag = etag_of(body)
+        try:
+            self._verify_digests(request, claimed_md5, digests)
+        except BaseException:
+            self.store.delete([piece.file])
+            raise
+        checksum = digests.checksum()
+        sums = {f"Checksum{digests.algorithm}": checksum} if checksum is not None else {}
+        etag = digests.etag()
         try:
             with ctx.kernel.db.write() as conn:
                 if (

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, unquote
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AWSError, ServiceError
@@ -16,6 +15,7 @@ from strongroom.services.s3 import buckets, checksums, encryption, versions
 from strongroom.services.s3.access import authorize
 from strongroom.services.s3.buckets import Bucket
 from strongroom.services.s3.buckets_api import check_owner, check_tag_set, read_bucket
+from strongroom.services.s3.digests import BodyDigests
 from strongroom.services.s3.errors import (
     access_denied,
     invalid_argument,
@@ -152,21 +152,31 @@ class ObjectsApi:
             authorize(ctx, "s3:PutObjectTagging", bucket, key, request)
         if len(body) > MAX_PUT_SIZE:
             raise ServiceError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-        checksums.check_content_md5(request, body)
-        sums = checksums.verified(request, body)
+        claimed_md5 = checksums.claimed_content_md5(request)
+        algorithm = checksums.requested_algorithm(request)
         if request.get("IfMatch") is not None or request.get("IfNoneMatch") is not None:
             self._check_write_conditions(ctx, bucket, key, request)
         choice = encryption.choose(ctx, bucket, request)
+        plain_etag = choice.algorithm == encryption.AES256
+        digests = BodyDigests(body, md5=plain_etag or claimed_md5 is not None, algorithm=algorithm)
+        if not digests.parallel:
+            # Already computed: refuse a bad digest before any KMS call or write.
+            self._verify_digests(request, claimed_md5, digests)
         attributes = stored_attributes(request)
-        attributes["Checksums"] = sums
-        if sums:
-            attributes["ChecksumType"] = "FULL_OBJECT"
         if tags:
             attributes["Tags"] = tags
         data_id = secrets.token_hex(16)
         keys, envelope = encryption.new_keys(ctx, bucket, key, data_id, choice)
         piece = self.store.write(keys, data_id, 0, body)
-        etag = etag_of(body) if choice.algorithm == encryption.AES256 else _opaque_etag(data_id)
+        try:
+            sums = self._verify_digests(request, claimed_md5, digests)
+        except BaseException:
+            self.store.delete([piece.file])
+            raise
+        attributes["Checksums"] = sums
+        if sums:
+            attributes["ChecksumType"] = "FULL_OBJECT"
+        etag = digests.etag() if plain_etag else _opaque_etag(data_id)
         version = self._commit(
             ctx,
             bucket,
@@ -189,6 +199,13 @@ class ObjectsApi:
         if choice.context:
             result["SSEKMSEncryptionContext"] = request.get("SSEKMSEncryptionContext")
         return result
+
+    @staticmethod
+    def _verify_digests(request: Request, claimed_md5: bytes | None, digests: BodyDigests) -> dict[str, str]:
+        """BadDigest unless the body matches its Content-MD5 and checksum; the checksum to keep."""
+        if claimed_md5 is not None:
+            checksums.check_content_md5(claimed_md5, digests.md5())
+        return checksums.verified(request, digests.algorithm, digests.checksum())
 
     def _check_write_conditions(
         self, ctx: RequestContext, bucket: Bucket, key: str, request: Request
@@ -219,7 +236,7 @@ class ObjectsApi:
         except BaseException:
             self.store.delete([p.file for p in new.pieces])
             raise
-        self.store.delete(obsolete)
+        self.store.delete_later(obsolete)
         return version
 
     # -- reading ------------------------------------------------------------------------------------
@@ -449,165 +466,6 @@ class ObjectsApi:
             result["Deleted"] = deleted
         if errors:
             result["Errors"] = [{k: v for k, v in e.items() if v is not None} for e in errors]
-        return result
-
-    # -- listing ------------------------------------------------------------------------------------
-
-    def list_objects_v2(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        check_owner(bucket, request)
-        authorize(ctx, "s3:ListBucket", bucket, None, request)
-        prefix = request.get("Prefix") or ""
-        delimiter = request.get("Delimiter") or ""
-        max_keys = int(request.get("MaxKeys", 1000))
-        if max_keys < 0:
-            raise invalid_argument("Argument maxKeys must be an integer between 0 and 2147483647", "maxKeys")
-        max_keys = min(max_keys, 1000)
-        token = request.get("ContinuationToken")
-        if token is not None:
-            try:
-                after = base64.urlsafe_b64decode(token.encode()).decode()
-            except (ValueError, UnicodeDecodeError):
-                raise invalid_argument(
-                    "The continuation token provided is incorrect", "continuation-token", token
-                ) from None
-        else:
-            after = max(request.get("StartAfter") or "", "")
-        contents: list[Version] = []
-        prefixes: list[str] = []
-        truncated = False
-        last = after
-        with ctx.kernel.db.read() as conn:
-            while max_keys > 0:
-                batch = versions.latest_listing(conn, bucket.name, prefix, last, 1000)
-                if not batch:
-                    break
-                for version in batch:
-                    if len(contents) + len(prefixes) >= max_keys:
-                        truncated = True
-                        break
-                    if delimiter:
-                        rest = version.key[len(prefix) :]
-                        cut = rest.find(delimiter)
-                        if cut >= 0:
-                            common = prefix + rest[: cut + len(delimiter)]
-                            prefixes.append(common)
-                            last = common + "\U0010ffff"
-                            break
-                    contents.append(version)
-                    last = version.key
-                else:
-                    continue
-                if truncated:
-                    break
-        encode = request.get("EncodingType") == "url"
-
-        def out(text: str) -> str:
-            return quote(text, safe="/") if encode else text
-
-        result: Result = {
-            "Name": bucket.name,
-            "Prefix": out(prefix),
-            "MaxKeys": int(request.get("MaxKeys", 1000)),
-            "KeyCount": len(contents) + len(prefixes),
-            "IsTruncated": truncated,
-            "Contents": [self._listed(v, request.get("FetchOwner"), out) for v in contents],
-            "CommonPrefixes": [{"Prefix": out(p)} for p in prefixes],
-        }
-        if delimiter:
-            result["Delimiter"] = out(delimiter)
-        if encode:
-            result["EncodingType"] = "url"
-        if token is not None:
-            result["ContinuationToken"] = token
-        if request.get("StartAfter"):
-            result["StartAfter"] = out(request["StartAfter"])
-        if truncated:
-            result["NextContinuationToken"] = base64.urlsafe_b64encode(last.encode()).decode()
-        if not result["Contents"]:
-            del result["Contents"]
-        if not result["CommonPrefixes"]:
-            del result["CommonPrefixes"]
-        return result
-
-    def _listed(self, version: Version, owner: bool | None, out: Any) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "Key": out(version.key),
-            "LastModified": version.last_modified,
-            "ETag": version.etag,
-            "Size": version.size,
-            "StorageClass": version.attributes.get("StorageClass") or "STANDARD",
-        }
-        sums = version.attributes.get("Checksums") or {}
-        if sums:
-            entry["ChecksumAlgorithm"] = [name.removeprefix("Checksum") for name in sums]
-            entry["ChecksumType"] = version.attributes.get("ChecksumType", "FULL_OBJECT")
-        if owner:
-            account = version.attributes.get("Owner", "")
-            entry["Owner"] = {"ID": account, "DisplayName": account}
-        return entry
-
-    def list_object_versions(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        check_owner(bucket, request)
-        authorize(ctx, "s3:ListBucketVersions", bucket, None, request)
-        prefix = request.get("Prefix") or ""
-        max_keys = min(int(request.get("MaxKeys", 1000)), 1000)
-        after: tuple[str, int] | None = None
-        key_marker = request.get("KeyMarker")
-        with ctx.kernel.db.read() as conn:
-            if key_marker:
-                marker_version = request.get("VersionIdMarker")
-                after = (key_marker, -1)
-                if marker_version:
-                    found = versions.get(conn, bucket.name, key_marker, marker_version)
-                    after = (key_marker, found.seq)
-            rows = versions.all_versions(conn, bucket.name, prefix, after, max_keys + 1)
-        truncated = len(rows) > max_keys
-        rows = rows[:max_keys]
-        encode = request.get("EncodingType") == "url"
-
-        def out(text: str) -> str:
-            return quote(text, safe="/") if encode else text
-
-        entries: list[dict[str, Any]] = []
-        markers: list[dict[str, Any]] = []
-        for version in rows:
-            base = {
-                "Key": out(version.key),
-                "VersionId": version.version_id,
-                "IsLatest": version.is_latest,
-                "LastModified": version.last_modified,
-                "Owner": {"ID": bucket.account_id, "DisplayName": bucket.account_id},
-            }
-            if version.delete_marker:
-                markers.append(base)
-            else:
-                entries.append(
-                    {
-                        **base,
-                        "ETag": version.etag,
-                        "Size": version.size,
-                        "StorageClass": version.attributes.get("StorageClass") or "STANDARD",
-                    }
-                )
-        result: Result = {
-            "Name": bucket.name,
-            "Prefix": out(prefix),
-            "MaxKeys": max_keys,
-            "IsTruncated": truncated,
-            "KeyMarker": key_marker or "",
-            "VersionIdMarker": request.get("VersionIdMarker") or "",
-        }
-        if entries:
-            result["Versions"] = entries
-        if markers:
-            result["DeleteMarkers"] = markers
-        if truncated and rows:
-            result["NextKeyMarker"] = out(rows[-1].key)
-            result["NextVersionIdMarker"] = rows[-1].version_id
-        if encode:
-            result["EncodingType"] = "url"
         return result
 
     # -- copying ------------------------------------------------------------------------------------

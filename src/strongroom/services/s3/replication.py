@@ -19,11 +19,15 @@ PostgreSQL, `BEGIN IMMEDIATE` on SQLite — and replicate as the configuration's
 
 The replica keeps the version id, ETag, metadata, tags and modification time, and is marked
 REPLICA; the source becomes COMPLETED, or FAILED when the role may not act or the destination
-refuses. KMS throttling is retried with exponential backoff.
+refuses. KMS throttling is passing, never a reason to fail: the task waits with a jittered
+exponential backoff on the business clock (capped at `MAX_BACKOFF`) and the worker ends its pass,
+so a throttled KMS is not hit again at once by every queued task (quotas refill in real time).
+The attempts and the last error stay on the task row; the throttled calls are in the trail.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import secrets
 import threading
@@ -50,7 +54,8 @@ log = logging.getLogger(__name__)
 
 PENDING, COMPLETED, FAILED, REPLICA = "PENDING", "COMPLETED", "FAILED", "REPLICA"
 LEASE = timedelta(seconds=120)
-MAX_THROTTLED_ATTEMPTS = 12
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = timedelta(minutes=5)
 S3_HOST = "s3.amazonaws.com"
 
 
@@ -136,6 +141,20 @@ class Retry(Exception):
     """A passing failure (KMS throttling): try again later."""
 
 
+class Outcome(enum.Enum):
+    """What one `run_one` did: ran a task to its end, found none due, or was throttled."""
+
+    DONE = "done"
+    IDLE = "idle"
+    THROTTLED = "throttled"
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try of a task throttled `attempts` times before: jittered."""
+    ceiling = min(MAX_BACKOFF.total_seconds(), FIRST_BACKOFF * 2 ** min(attempts, 20))
+    return timedelta(seconds=ceiling * (0.5 + secrets.randbelow(1000) / 2000))
+
+
 class ReplicationWorker:
     """Claims due replication tasks and runs them, one at a time per process."""
 
@@ -163,7 +182,7 @@ class ReplicationWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                while self.run_one():
+                while self.run_one() is Outcome.DONE:
                     pass
             except Exception:
                 log.exception("replication pass failed")
@@ -197,18 +216,16 @@ class ReplicationWorker:
             )
         return Task(row.task_id, row.bucket, row.key, row.version_id, row.attempts)
 
-    def run_one(self) -> bool:
+    def run_one(self) -> Outcome:
         task = self.claim()
         if task is None:
-            return False
+            return Outcome.IDLE
         try:
             self.replicate(task)
             self._finish(task, COMPLETED, None)
         except Retry as passing:
-            if task.attempts + 1 >= MAX_THROTTLED_ATTEMPTS:
-                self._finish(task, FAILED, str(passing))
-            else:
-                self._retry(task, str(passing))
+            self._retry(task, str(passing))
+            return Outcome.THROTTLED
         except AWSError as refused:
             log.info(
                 "replication of %s/%s failed: %s %s", task.bucket, task.key, refused.code, refused.message
@@ -217,17 +234,17 @@ class ReplicationWorker:
         except Exception as broken:
             log.exception("replication of %s/%s failed", task.bucket, task.key)
             self._finish(task, FAILED, type(broken).__name__)
-        return True
+        return Outcome.DONE
 
     def _retry(self, task: Task, reason: str) -> None:
-        delay = min(60.0, 0.5 * 2**task.attempts)
+        delay = backoff(task.attempts)
         with self.kernel.db.write() as conn:
             conn.execute(
                 update(s3_replication_tasks)
                 .where(s3_replication_tasks.c.task_id == task.task_id)
                 .values(
                     attempts=task.attempts + 1,
-                    due_at=self.kernel.clock.now() + timedelta(seconds=delay),
+                    due_at=self.kernel.clock.now() + delay,
                     lease_until=None,
                     last_error=reason[:1000],
                 )

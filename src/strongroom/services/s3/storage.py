@@ -16,12 +16,15 @@ to a temporary name, fsynced and renamed, and only ever hold ciphertext.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import struct
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from strongroom.core.crypto import AesGcmKey, SealError, canonical_aad
 
@@ -52,6 +55,15 @@ class Piece:
         return cls(str(value["file"]), int(str(value["size"])), int(str(value["part"])))
 
 
+def _read_exactly(source: io.RawIOBase, into: memoryview) -> None:
+    filled = 0
+    while filled < len(into):
+        got = source.readinto(into[filled:])
+        if not got:
+            raise CorruptObject("piece truncated")
+        filled += got
+
+
 def _aad(data_id: str, part: int, index: int, final: bool, layer: int) -> bytes:
     return canonical_aad(
         "strongroom s3 segment v1", data_id, str(part), str(index), "final" if final else "more", str(layer)
@@ -63,6 +75,7 @@ class ObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._deleter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="strongroom-s3-delete")
 
     def path(self, file: str) -> Path:
         return self.root / file[:2] / f"{file}.seg"
@@ -106,8 +119,9 @@ class ObjectStore:
         stride = SEGMENT_SIZE + _LAYER_OVERHEAD * len(keys)
         count = max(1, -(-piece.size // SEGMENT_SIZE))
         first, last = lo // SEGMENT_SIZE, (hi - 1) // SEGMENT_SIZE
+        plain: list[bytes] = []
         try:
-            with open(self.path(piece.file), "rb") as source:
+            with open(self.path(piece.file), "rb", buffering=0) as source:
                 header = source.read(_HEADER.size)
                 if len(header) != _HEADER.size or _HEADER.unpack(header) != (
                     MAGIC,
@@ -117,29 +131,36 @@ class ObjectStore:
                 ):
                     raise CorruptObject("bad piece header")
                 source.seek(_HEADER.size + first * stride)
-                blob = source.read((last - first + 1) * stride)
+                # One reused buffer for the ciphertext: no object-sized allocation, no slice copies.
+                buffer = bytearray(stride)
+                for index in range(first, last + 1):
+                    final = index == count - 1
+                    size = (piece.size - index * SEGMENT_SIZE if final else SEGMENT_SIZE) + (
+                        _LAYER_OVERHEAD * len(keys)
+                    )
+                    chunk = memoryview(buffer)[:size]
+                    _read_exactly(source, chunk)
+                    plain.append(self._open_segment(keys, data_id, piece.part, index, final, chunk))
         except FileNotFoundError:
             raise CorruptObject("piece file missing") from None
-        plain: list[bytes] = []
-        position = 0
-        for index in range(first, last + 1):
-            final = index == count - 1
-            size = (piece.size - index * SEGMENT_SIZE if final else SEGMENT_SIZE) + _LAYER_OVERHEAD * len(
-                keys
-            )
-            chunk = blob[position : position + size]
-            position += size
-            if len(chunk) != size:
-                raise CorruptObject("piece truncated")
-            try:
-                for layer in range(len(keys), 0, -1):
-                    chunk = keys[layer - 1].decrypt(chunk, _aad(data_id, piece.part, index, final, layer))
-            except SealError:
-                raise CorruptObject("segment fails authentication") from None
-            plain.append(chunk)
-        joined = b"".join(plain)
         base = first * SEGMENT_SIZE
+        if lo - base == 0 and hi - base == sum(len(p) for p in plain):
+            return plain[0] if len(plain) == 1 else b"".join(plain)
+        joined = b"".join(plain)
         return joined[lo - base : hi - base]
+
+    @staticmethod
+    def _open_segment(
+        keys: Sequence[AesGcmKey], data_id: str, part: int, index: int, final: bool, sealed: memoryview
+    ) -> bytes:
+        try:
+            # AesGcmKey.decrypt reads its input through a memoryview; the outer layers are bytes.
+            opened = keys[-1].decrypt(cast(bytes, sealed), _aad(data_id, part, index, final, len(keys)))
+            for layer in range(len(keys) - 1, 0, -1):
+                opened = keys[layer - 1].decrypt(opened, _aad(data_id, part, index, final, layer))
+        except SealError:
+            raise CorruptObject("segment fails authentication") from None
+        return opened
 
     def copy_file(self, file: str) -> str:
         """A new file with the same ciphertext (replicas of SSE-C objects keep their bytes)."""
@@ -159,3 +180,9 @@ class ObjectStore:
         for file in files:
             with contextlib.suppress(FileNotFoundError):
                 self.path(file).unlink()
+
+    def delete_later(self, files: Sequence[str]) -> None:
+        """Delete files no version names any more, off the request's path (unlinking a large
+        file takes milliseconds). A crash before it runs leaves an orphan file of ciphertext."""
+        if files:
+            self._deleter.submit(self.delete, list(files))

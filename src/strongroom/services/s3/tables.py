@@ -19,8 +19,20 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.types import TypeEngine
 
 from strongroom.core.store.schema import UtcDateTime, metadata
+
+
+def object_key_type() -> TypeEngine[str]:
+    """Object keys compare and sort by code point, i.e. UTF-8 binary order, as S3 lists them.
+
+    SQLite's default collation is already binary; PostgreSQL's follows the database's locale
+    ("ab" before "aB"), so the column gets the "C" collation there — and with it the primary key
+    index, which keeps listings an index scan.
+    """
+    return String(1024).with_variant(String(1024, collation="C"), "postgresql")
+
 
 s3_buckets = Table(
     "s3_buckets",
@@ -44,7 +56,7 @@ s3_objects = Table(
     "s3_objects",
     metadata,
     Column("bucket", String(63), primary_key=True),
-    Column("key", String(1024), primary_key=True),
+    Column("key", object_key_type(), primary_key=True),
     Column("version_id", String(64), primary_key=True),
     # Orders the versions of one key (newest highest) independently of the clock.
     Column("seq", BigInteger, nullable=False),
@@ -70,7 +82,7 @@ s3_uploads = Table(
     metadata,
     Column("upload_id", String(64), primary_key=True),
     Column("bucket", String(63), nullable=False),
-    Column("key", String(1024), nullable=False),
+    Column("key", object_key_type(), nullable=False),
     Column("initiated", UtcDateTime, nullable=False),
     Column("initiator", String(2048), nullable=False),
     Column("attributes", Text, nullable=False, default="{}"),
