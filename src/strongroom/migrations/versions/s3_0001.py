@@ -65,8 +65,7 @@ def upgrade() -> None:
     )
     op.create_table('s3_objects',
     sa.Column('bucket', sa.String(length=63), nullable=False),
-    # UTF-8 binary order of keys, as S3 lists them (PostgreSQL's default collation is the locale's).
-    sa.Column('key', sa.String(length=1024).with_variant(sa.String(length=1024, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('key', sa.String(length=1024), nullable=False),
     sa.Column('version_id', sa.String(length=64), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('is_latest', sa.Boolean(), nullable=False),
@@ -88,7 +87,7 @@ def upgrade() -> None:
     op.create_table('s3_uploads',
     sa.Column('upload_id', sa.String(length=64), nullable=False),
     sa.Column('bucket', sa.String(length=63), nullable=False),
-    sa.Column('key', sa.String(length=1024).with_variant(sa.String(length=1024, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('key', sa.String(length=1024), nullable=False),
     sa.Column('initiated', strongroom.core.store.schema.UtcDateTime(timezone=True), nullable=False),
     sa.Column('initiator', sa.String(length=2048), nullable=False),
     sa.Column('attributes', sa.Text(), nullable=False),

@@ -27,3 +27,6 @@ class S3Api(BucketsApi, MultipartApi, ListingApi, ReplicationApi, ServiceApi):
 
     def setup(self) -> None:
         self.replication.start()
+
+    def stop(self) -> None:
+        self.replication.stop()

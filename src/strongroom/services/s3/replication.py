@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, insert, or_, select, update
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AWSError
@@ -155,6 +155,14 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=ceiling * (0.5 + secrets.randbelow(1000) / 2000))
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """A task whose time has come and that no worker holds a live lease on."""
+    return and_(
+        s3_replication_tasks.c.due_at <= now,
+        or_(s3_replication_tasks.c.lease_until.is_(None), s3_replication_tasks.c.lease_until < now),
+    )
+
+
 class ReplicationWorker:
     """Claims due replication tasks and runs them, one at a time per process."""
 
@@ -175,6 +183,9 @@ class ReplicationWorker:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -192,17 +203,14 @@ class ReplicationWorker:
     def claim(self) -> Task | None:
         now = self.kernel.clock.now()
         db = self.kernel.db
+        # Look before taking the write lock: most polls find nothing to do, and on SQLite a write
+        # transaction per poll and worker would queue behind (and hold up) the requests' writes.
+        with db.read() as conn:
+            if conn.execute(select(s3_replication_tasks.c.task_id).where(_due(now)).limit(1)).first() is None:
+                return None
         with db.write() as conn:
             query = (
-                select(s3_replication_tasks)
-                .where(
-                    s3_replication_tasks.c.due_at <= now,
-                    or_(
-                        s3_replication_tasks.c.lease_until.is_(None), s3_replication_tasks.c.lease_until < now
-                    ),
-                )
-                .order_by(s3_replication_tasks.c.due_at)
-                .limit(1)
+                select(s3_replication_tasks).where(_due(now)).order_by(s3_replication_tasks.c.due_at).limit(1)
             )
             if db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
