@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ from typing import Any
 
 from strongroom import __version__
 from strongroom.aws.gateway import Gateway
-from strongroom.aws.http import Headers, HttpRequest, HttpResponse
+from strongroom.aws.http import BODY_SHA256, Headers, HttpRequest, HttpResponse
 from strongroom.aws.models import ROUTED_MODELS, load_service_model
 from strongroom.aws.service import RoutedService, ServiceApi
 from strongroom.bootstrap import prepare
@@ -174,23 +175,40 @@ def _json(status: int, body: dict[str, Any]) -> HttpResponse:
 
 
 async def _read_request(scope: Scope, receive: Any) -> HttpRequest:
+    # A body signed with its SHA-256 (S3's x-amz-content-sha256) is hashed as it arrives, so the
+    # hash of a large upload overlaps its transfer instead of following it (sigv4.verify uses it).
+    digest = hashlib.sha256() if _signed_payload_hash(scope["headers"]) else None
     chunks: list[bytes] = []
     more = True
     while more:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        if chunk:
+            chunks.append(chunk)
+            if digest is not None:
+                digest.update(chunk)
         more = message.get("more_body", False)
     raw_path = scope.get("raw_path") or scope["path"].encode()
     client = scope.get("client") or ("127.0.0.1", 0)
-    return HttpRequest(
+    request = HttpRequest(
         method=scope["method"],
         raw_path=raw_path.decode("latin-1"),
         query_string=scope.get("query_string", b"").decode("latin-1"),
         headers=Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]),
-        body=b"".join(chunks),
+        body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
         source_ip=client[0],
         secure_transport=scope.get("scheme") == "https",
     )
+    if digest is not None:
+        request.derived[BODY_SHA256] = digest.hexdigest()
+    return request
+
+
+def _signed_payload_hash(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name.lower() == b"x-amz-content-sha256":
+            return len(value) == 64
+    return False
 
 
 async def _send_response(send: Any, response: HttpResponse) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -65,6 +66,11 @@ class Headers:
         return f"Headers({self._items!r})"
 
 
+# `HttpRequest.derived` key: the hex SHA-256 of the body as received, when the server computed it
+# while the body arrived (see `body_sha256`).
+BODY_SHA256 = "body_sha256"
+
+
 @dataclass
 class HttpRequest:
     """One HTTP request as the client sent it.
@@ -85,6 +91,13 @@ class HttpRequest:
     @property
     def host(self) -> str:
         return self.headers.get("host", "") or ""
+
+    def body_sha256(self) -> str:
+        """The hex SHA-256 of the body as received (computed once)."""
+        known: str | None = self.derived.get(BODY_SHA256)
+        if known is None:
+            known = self.derived[BODY_SHA256] = hashlib.sha256(self.body).hexdigest()
+        return known
 
     def query_params(self) -> list[tuple[str, str]]:
         return parse_qsl(self.query_string, keep_blank_values=True)

@@ -461,7 +461,7 @@ def verify(
     claimed = _claimed_payload_hash(request, index, info, s3, family)
     if claimed is not None and info.presigned and claimed in STREAMING_PAYLOADS:
         raise auth_error("invalid_content_sha", family, "")
-    payload_hash = claimed if claimed is not None else hashlib.sha256(request.body).hexdigest()
+    payload_hash = claimed if claimed is not None else request.body_sha256()
 
     key = signing_key(secret_access_key, info.date, info.region, info.service)
     scope = f"{info.date}/{info.region}/{info.service}/aws4_request"
@@ -509,7 +509,7 @@ def _payload(
         return request.body
     if payload_hash in STREAMING_PAYLOADS:
         return _decode_streaming(request, info, family, payload_hash, key, amz_date, scope)
-    computed = hashlib.sha256(request.body).hexdigest()
+    computed = request.body_sha256()
     if not hmac.compare_digest(computed, payload_hash.lower()):
         raise auth_error(
             "content_sha_mismatch",
