@@ -187,7 +187,8 @@ def test_schedule_and_cancel_deletion(kms: Any, key: dict[str, Any]) -> None:
     assert scheduled["KeyId"] == key["Arn"]
     assert scheduled["KeyState"] == "PendingDeletion" and scheduled["PendingWindowInDays"] == 7
     meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-    assert meta["KeyState"] == "PendingDeletion" and meta["PendingDeletionWindowInDays"] == 7
+    # PendingDeletionWindowInDays is only for a primary waiting for its replicas (PendingReplicaDeletion).
+    assert meta["KeyState"] == "PendingDeletion" and "PendingDeletionWindowInDays" not in meta
     assert meta["DeletionDate"] == scheduled["DeletionDate"]
     for call in (
         lambda: kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x"),

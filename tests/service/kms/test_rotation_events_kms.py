@@ -1,4 +1,4 @@
-"""The EventBridge events KMS sends: automatic rotation and imported material expiring."""
+"""The EventBridge events KMS sends: automatic rotation, imported material expiring, key deletion."""
 
 from __future__ import annotations
 
@@ -86,3 +86,19 @@ def test_expiring_imported_material_sends_its_event(
     assert delivered["detail-type"] == "KMS Imported Key Material Expiration"
     assert delivered["detail"] == {"key-id": key["KeyId"]}
     assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingImport"
+
+
+def test_deleting_a_key_at_the_end_of_its_waiting_period_sends_kms_cmk_deletion(
+    make_client: Any, receiver: Receiver, server: ServerProcess
+) -> None:
+    kms = make_client("kms", access_key=ACCOUNT)
+    route_kms_events(make_client("events", access_key=ACCOUNT), receiver, "KMS CMK Deletion")
+    key = kms.create_key()["KeyMetadata"]
+    kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+    server.advance_clock(0)
+    assert receiver.quiet_for(1.0) == 0  # scheduling sends nothing; the deletion does
+    server.advance_clock(7 * DAY + 60)
+    [delivered] = [r.json() for r in receiver.wait_for(1, timeout=15)]
+    assert delivered["source"] == "aws.kms" and delivered["detail-type"] == "KMS CMK Deletion"
+    assert delivered["detail"] == {"key-id": key["KeyId"]}
+    assert delivered["resources"] == [key["Arn"]] and delivered["account"] == ACCOUNT

@@ -24,7 +24,7 @@ from strongroom.services.kms.grants_api import GrantsApi
 from strongroom.services.kms.import_api import ImportApi
 from strongroom.services.kms.kem_api import KemApi
 from strongroom.services.kms.key_agreement_api import KeyAgreementApi
-from strongroom.services.kms.keys_api import DELETE_KEY_JOB, KeysApi, delete_due_key
+from strongroom.services.kms.keys_api import DELETE_KEY_JOB, KeyDeletion, KeysApi
 from strongroom.services.kms.mac_api import MacApi
 from strongroom.services.kms.multiregion_api import MultiRegionApi
 from strongroom.services.kms.rotation import register_jobs
@@ -68,6 +68,15 @@ class KmsApi(
         }
     )  # fmt: skip
 
+    # Served from the read cache (symmetric and HMAC cryptography, the key's description): run on
+    # the event loop. Asymmetric operations cost milliseconds of CPU and stay on request threads.
+    inline_operations: ClassVar[frozenset[str]] = frozenset(
+        {
+            "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+            "GenerateRandom", "GenerateMac", "VerifyMac", "DescribeKey",
+        }
+    )  # fmt: skip
+
     def setup(self) -> None:
-        self.kernel.scheduler.register(DELETE_KEY_JOB, delete_due_key)
+        self.kernel.scheduler.register(DELETE_KEY_JOB, KeyDeletion(self.kernel).delete_due_key)
         register_jobs(self.kernel)

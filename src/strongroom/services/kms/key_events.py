@@ -2,6 +2,7 @@
 
 - ``KMS CMK Rotation``: the scheduler rotated a key's material automatically.
 - ``KMS Imported Key Material Expiration``: imported material reached its ValidTo and was deleted.
+- ``KMS CMK Deletion``: the waiting period of a key scheduled for deletion ended; the key is gone.
 
 Detail ``{"key-id": "<key id>"}``, resources ``[<key ARN>]``, as AWS. They are published in the
 transaction that makes the change, so an event exists exactly when the change happened.
@@ -16,6 +17,7 @@ from strongroom.services.kms.keys import Key
 
 ROTATION = "KMS CMK Rotation"
 MATERIAL_EXPIRATION = "KMS Imported Key Material Expiration"
+DELETION = "KMS CMK Deletion"
 
 
 def publish_key_event(conn: Connection, kernel: Kernel, key: Key, detail_type: str) -> None:

@@ -412,7 +412,8 @@ def key_metadata(conn: Connection, key: Key) -> dict[str, Any]:
     }
     if key.deletion_date is not None:
         meta["DeletionDate"] = key.deletion_date
-    if key.state == KeyState.PENDING_DELETION and key.pending_window_days is not None:
+    # The model: "present only when the KeyState of the KMS key is PendingReplicaDeletion".
+    if key.state == KeyState.PENDING_REPLICA_DELETION and key.pending_window_days is not None:
         meta["PendingDeletionWindowInDays"] = key.pending_window_days
     if key.valid_to is not None:
         meta["ValidTo"] = key.valid_to

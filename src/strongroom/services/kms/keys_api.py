@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -10,9 +10,13 @@ from sqlalchemy import Connection, select
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import ServiceError, ValidationError
 from strongroom.core.iam.evaluation import Decision
+from strongroom.core.kernel import Kernel
 from strongroom.core.scheduler import Job, Scheduler
 from strongroom.services.kms import pagination, policies, tags
 from strongroom.services.kms.access import KEY_RESOURCE_TYPE, usable_key
+from strongroom.services.kms.asymmetric_material import UNAVAILABLE_REASONS
+from strongroom.services.kms.imported_material import refresh_key_state
+from strongroom.services.kms.key_events import DELETION, publish_key_event
 from strongroom.services.kms.keys import (
     Key,
     add_material,
@@ -27,6 +31,7 @@ from strongroom.services.kms.keys import (
     update_key,
 )
 from strongroom.services.kms.material import SPECS, UnsupportedKeySpec, generate_key_material, public_key_of
+from strongroom.services.kms.rotation import related_keys
 from strongroom.services.kms.states import KeyState, check_state
 from strongroom.services.kms.tables import kms_keys
 
@@ -43,12 +48,57 @@ def job_key(key: Key) -> str:
     return f"{key.account_id}/{key.region}/{key.key_id}"
 
 
-def delete_due_key(conn: Connection, job: Job) -> None:
-    """The scheduled end of a pending deletion: the key and its material are destroyed."""
-    account_id, region, key_id = job.key.split("/", 2)
-    key = find_key(conn, account_id, region, key_id)
-    if key is not None and key.state == KeyState.PENDING_DELETION:
+def replicas_of(conn: Connection, key: Key) -> list[Key]:
+    """The replica keys of a multi-Region primary key that still exist (in any state)."""
+    if key.multi_region_key_type != "PRIMARY":
+        return []
+    return [k for k in related_keys(conn, key) if k.multi_region_key_type == "REPLICA"]
+
+
+def start_deletion(conn: Connection, key: Key, days: int, now: datetime) -> datetime:
+    """Begin the waiting period of `days`: the key is PendingDeletion until the scheduler deletes it."""
+    deletion_date = now + timedelta(days=days)
+    update_key(
+        conn,
+        key,
+        state=KeyState.PENDING_DELETION.value,
+        deletion_date=deletion_date,
+        pending_window_days=days,
+    )
+    Scheduler.schedule(conn, DELETE_KEY_JOB, job_key(key), deletion_date)
+    return deletion_date
+
+
+class KeyDeletion:
+    """The scheduler's handler for the end of a waiting period: the key and its material go.
+
+    Deleting the last replica of a primary key that waits in PendingReplicaDeletion starts the
+    primary's own waiting period (AWS: "When the last of its replicas keys is deleted (not just
+    scheduled), the key state of the primary key changes to PendingDeletion").
+    """
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+
+    def delete_due_key(self, conn: Connection, job: Job) -> None:
+        account_id, region, key_id = job.key.split("/", 2)
+        key = find_key(conn, account_id, region, key_id)
+        if key is None or key.state != KeyState.PENDING_DELETION:
+            return
         delete_key(conn, key)  # material, aliases, tags and grants go with it (ON DELETE CASCADE)
+        publish_key_event(conn, self.kernel, key, DELETION)
+        if key.multi_region_key_type == "REPLICA":
+            self._release_primary(conn, key)
+
+    def _release_primary(self, conn: Connection, replica: Key) -> None:
+        primary = next((k for k in related_keys(conn, replica) if k.multi_region_key_type == "PRIMARY"), None)
+        if primary is None:
+            return
+        primary = lock_key(conn, primary)
+        if primary.state != KeyState.PENDING_REPLICA_DELETION or replicas_of(conn, primary):
+            return
+        days = primary.pending_window_days or DEFAULT_PENDING_WINDOW
+        start_deletion(conn, primary, days, self.kernel.clock.now())
 
 
 def check_lockout(ctx: RequestContext, arn: str, account_id: str, policy: str, bypass: bool) -> None:
@@ -113,9 +163,8 @@ class KeysApi:
                 secret = generate_key_material(spec)
                 public_key = public_key_of(spec, secret)
             except UnsupportedKeySpec:
-                raise ServiceError(
-                    "UnsupportedOperationException", f"Strongroom cannot create {spec} keys yet."
-                ) from None
+                reason = UNAVAILABLE_REASONS.get(spec, f"Strongroom cannot create {spec} keys yet.")
+                raise ServiceError("UnsupportedOperationException", reason) from None
         now = ctx.now()
         key = Key(
             account_id=ctx.account_id,
@@ -226,19 +275,24 @@ class KeysApi:
                 f"satisfy constraint: Member must have value {word} than or equal to {bound}"
             )
         resolved = usable_key(ctx, request["KeyId"], "ScheduleKeyDeletion")
-        now = ctx.now()
-        deletion_date = now + timedelta(days=days)
         with ctx.kernel.db.write() as conn:
             key = lock_key(conn, resolved.key)
             check_state("ScheduleKeyDeletion", key.state, key.arn)
-            update_key(
-                conn,
-                key,
-                state=KeyState.PENDING_DELETION.value,
-                deletion_date=deletion_date,
-                pending_window_days=days,
-            )
-            Scheduler.schedule(conn, DELETE_KEY_JOB, job_key(key), deletion_date)
+            if replicas_of(conn, key):
+                # A primary with replicas waits for them; its own waiting period starts later.
+                update_key(
+                    conn,
+                    key,
+                    state=KeyState.PENDING_REPLICA_DELETION.value,
+                    deletion_date=None,
+                    pending_window_days=days,
+                )
+                return {
+                    "KeyId": key.arn,
+                    "KeyState": KeyState.PENDING_REPLICA_DELETION.value,
+                    "PendingWindowInDays": days,
+                }
+            deletion_date = start_deletion(conn, key, days, ctx.now())
         return {
             "KeyId": key.arn,
             "DeletionDate": deletion_date,
@@ -251,9 +305,12 @@ class KeysApi:
         with ctx.kernel.db.write() as conn:
             key = lock_key(conn, resolved.key)
             check_state("CancelKeyDeletion", key.state, key.arn)
-            # AWS leaves a key whose deletion was cancelled Disabled, whatever it was before.
+            # AWS leaves a key whose deletion was cancelled Disabled, whatever it was before ...
             update_key(conn, key, state=KeyState.DISABLED.value, deletion_date=None, pending_window_days=None)
             Scheduler.cancel(conn, DELETE_KEY_JOB, job_key(key))
+            if key.origin == "EXTERNAL":
+                # ... unless its imported key material is missing (deleted or expired): PendingImport.
+                refresh_key_state(conn, key)
         return {"KeyId": key.arn}
 
     def update_key_description(self, ctx: RequestContext, request: Request) -> Result:

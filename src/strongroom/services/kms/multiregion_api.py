@@ -43,7 +43,7 @@ from strongroom.services.kms.keys import (
 from strongroom.services.kms.keys_api import MAX_KEYS_PER_REGION, validated_policy
 from strongroom.services.kms.rotation import job_key, related_keys
 from strongroom.services.kms.rotation_api import own_key
-from strongroom.services.kms.states import KeyState
+from strongroom.services.kms.states import KeyState, check_state
 from strongroom.services.kms.tables import kms_key_materials, kms_keys
 
 Request = dict[str, Any]
@@ -102,6 +102,7 @@ class MultiRegionApi:
         with ctx.kernel.db.write() as conn:
             ctx.kernel.db.lock(conn, f"kms:keys:{ctx.account_id}:{region}")
             primary = lock_key(conn, primary)
+            check_state("ReplicateKey", primary.state, primary.arn)  # scheduled for deletion meanwhile?
             existing = find_key(conn, primary.account_id, region, primary.key_id)
             if existing is not None:
                 raise ServiceError(
@@ -197,9 +198,7 @@ class MultiRegionApi:
             )
         # AWS: kms:UpdatePrimaryRegion on the replica too, under its own key policy, in its Region.
         authorize_key(in_region(ctx, region), ResolvedKey(target), "UpdatePrimaryRegion")
-        if target.state != KeyState.ENABLED:
-            code = "DisabledException" if target.state == KeyState.DISABLED else "KMSInvalidStateException"
-            raise ServiceError(code, f"{target.arn} is {target.state}.")
+        check_state("UpdatePrimaryRegion", target.state, target.arn)
         with ctx.kernel.db.write() as conn:
             primary = lock_key(conn, primary)
             for copy in related_keys(conn, primary):

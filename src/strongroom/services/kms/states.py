@@ -4,8 +4,9 @@ From "Key states of AWS KMS keys": cryptographic operations (and CreateGrant, ro
 Enabled key — a Disabled key answers `DisabledException`, every other state
 `KMSInvalidStateException`; management operations refuse a key pending deletion (or pending
 replica deletion); DescribeKey, the key policy, listings, grant retirement and alias deletion work
-in every state; CancelKeyDeletion only on a key pending deletion. Operations not named here are
-allowed in every state.
+in every state; CancelKeyDeletion only on a key pending deletion or pending replica deletion (a
+multi-Region primary key scheduled for deletion that waits for its replicas to be deleted, which
+otherwise behaves as PendingDeletion). Operations not named here are allowed in every state.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ _ALLOWED: dict[str, frozenset[KeyState]] = {
     **dict.fromkeys(MANAGE_OPERATIONS, _NOT_DELETING),
     "EnableKey": _TOGGLE_STATES,
     "DisableKey": _TOGGLE_STATES,
-    "CancelKeyDeletion": frozenset({KeyState.PENDING_DELETION}),
+    "CancelKeyDeletion": frozenset({KeyState.PENDING_DELETION, KeyState.PENDING_REPLICA_DELETION}),
 }
 
 

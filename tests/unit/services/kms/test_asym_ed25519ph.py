@@ -1,4 +1,4 @@
-"""Ed25519ph (RFC 8032 HashEdDSA) computed in pure Python: known answers and pyca interop."""
+"""Ed25519ph (RFC 8032 HashEdDSA) through libsodium (PyNaCl): RFC 8032 §7.3 known answer, pyca interop."""
 
 from __future__ import annotations
 

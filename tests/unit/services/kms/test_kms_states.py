@@ -24,7 +24,12 @@ def _code(operation: str, state: KeyState) -> str | None:
 def test_cryptographic_operations(operation: str) -> None:
     assert _code(operation, KeyState.ENABLED) is None
     assert _code(operation, KeyState.DISABLED) == "DisabledException"
-    for state in (KeyState.PENDING_DELETION, KeyState.PENDING_IMPORT, KeyState.UNAVAILABLE):
+    for state in (
+        KeyState.PENDING_DELETION,
+        KeyState.PENDING_REPLICA_DELETION,
+        KeyState.PENDING_IMPORT,
+        KeyState.UNAVAILABLE,
+    ):
         assert _code(operation, state) == "KMSInvalidStateException"
 
 
@@ -41,17 +46,28 @@ def test_operations_allowed_in_every_state(operation: str) -> None:
 def test_management_refused_while_pending_deletion(operation: str) -> None:
     assert _code(operation, KeyState.DISABLED) is None
     assert _code(operation, KeyState.PENDING_DELETION) == "KMSInvalidStateException"
+    assert _code(operation, KeyState.PENDING_REPLICA_DELETION) == "KMSInvalidStateException"
+
+
+@pytest.mark.parametrize("operation", ["ReplicateKey", "UpdatePrimaryRegion"])
+def test_a_primary_pending_replica_deletion_is_not_replicated_or_moved(operation: str) -> None:
+    assert _code(operation, KeyState.ENABLED) is None
+    assert _code(operation, KeyState.PENDING_REPLICA_DELETION) == "KMSInvalidStateException"
 
 
 def test_enable_and_disable() -> None:
     for operation in ("EnableKey", "DisableKey"):
         assert _code(operation, KeyState.DISABLED) is None
         assert _code(operation, KeyState.PENDING_DELETION) == "KMSInvalidStateException"
+        assert _code(operation, KeyState.PENDING_REPLICA_DELETION) == "KMSInvalidStateException"
         assert _code(operation, KeyState.PENDING_IMPORT) == "KMSInvalidStateException"
 
 
 def test_cancel_key_deletion_only_when_pending() -> None:
     assert _code("CancelKeyDeletion", KeyState.PENDING_DELETION) is None
+    assert _code("CancelKeyDeletion", KeyState.PENDING_REPLICA_DELETION) is None
+    for state in (KeyState.DISABLED, KeyState.PENDING_IMPORT):
+        assert _code("CancelKeyDeletion", state) == "KMSInvalidStateException"
     with pytest.raises(ServiceError) as err:
         check_state("CancelKeyDeletion", "Enabled", ARN)
     assert err.value.code == "KMSInvalidStateException"
@@ -65,3 +81,6 @@ def test_messages_name_the_key() -> None:
     with pytest.raises(ServiceError) as err:
         check_state("Decrypt", "PendingDeletion", ARN)
     assert err.value.message == f"{ARN} is pending deletion."
+    with pytest.raises(ServiceError) as err:
+        check_state("Encrypt", "PendingReplicaDeletion", ARN)
+    assert err.value.message == f"{ARN} is pending replica deletion."
