@@ -43,21 +43,24 @@ def route_kms_events(events: Any, receiver: Receiver, detail_type: str) -> None:
     events.put_targets(Rule=name, Targets=[{"Id": "r", "Arn": destination["ApiDestinationArn"]}])
 
 
-def test_automatic_rotation_sends_kms_cmk_rotation(
+def test_automatic_and_on_demand_rotations_send_kms_cmk_rotation(
     make_client: Any, receiver: Receiver, server: ServerProcess
 ) -> None:
+    """AWS: "Whenever AWS KMS rotates key material, it sends a KMS CMK Rotation event" (both kinds)."""
     kms = make_client("kms", access_key=ACCOUNT)
     route_kms_events(make_client("events", access_key=ACCOUNT), receiver, "KMS CMK Rotation")
     key = kms.create_key()["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"], RotationPeriodInDays=90)
     kms.rotate_key_on_demand(KeyId=key["KeyId"])
     server.advance_clock(0)
-    assert receiver.quiet_for(1.0) == 0  # on-demand rotations send nothing
+    [on_demand] = [r.json() for r in receiver.wait_for(1, timeout=15)]
+    assert receiver.quiet_for(0.5) == 0  # one event per rotation
     server.advance_clock(91 * DAY)
-    [delivered] = [r.json() for r in receiver.wait_for(1, timeout=15)]
-    assert delivered["source"] == "aws.kms" and delivered["detail-type"] == "KMS CMK Rotation"
-    assert delivered["detail"] == {"key-id": key["KeyId"]}
-    assert delivered["resources"] == [key["Arn"]] and delivered["account"] == ACCOUNT
+    delivered = [r.json() for r in receiver.wait_for(2, timeout=15)][1]
+    for event in (on_demand, delivered):
+        assert event["source"] == "aws.kms" and event["detail-type"] == "KMS CMK Rotation"
+        assert event["detail"] == {"key-id": key["KeyId"]}
+        assert event["resources"] == [key["Arn"]] and event["account"] == ACCOUNT
 
 
 def test_expiring_imported_material_sends_its_event(

@@ -216,9 +216,13 @@ class RotationJobs:
             return
         now = self.kernel.clock.now()
         if key.origin == "EXTERNAL":
-            promote_pending_material(conn, key, now)
+            if not promote_pending_material(conn, key, now):
+                return
         else:
             rotate(conn, self.kernel.root, key, now=now, rotation_type="ON_DEMAND")
+        # "Whenever AWS KMS rotates key material, it sends a KMS CMK Rotation event" — on-demand too.
+        for copy in related_keys(conn, key):
+            publish_key_event(conn, self.kernel, copy, ROTATION)
 
 
 def register_jobs(kernel: Kernel) -> None:
