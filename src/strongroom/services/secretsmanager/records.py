@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, select, update
+from sqlalchemy import BindParameter, Connection, Row, and_, bindparam, delete, insert, select, update
 
 from strongroom.services.secretsmanager.errors import limit_exceeded, not_found
 from strongroom.services.secretsmanager.names import SUFFIX_LENGTH, SecretRef
@@ -51,10 +51,18 @@ class Secret:
     replicas: list[dict[str, Any]]
     owning_service: str | None
     stage_map: dict[str, str] = field(default_factory=dict)
+    # CrossAccountPrimaryType on a cross-account replica; CrossAccountReplicaEntry list on a primary.
+    cross_account_primary: dict[str, Any] | None = None
+    cross_account_replicas: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def is_replica(self) -> bool:
         return self.primary_arn is not None
+
+    @property
+    def cross_account_primary_arn(self) -> str | None:
+        """The primary a cross-account replica names (linked or detached), or None."""
+        return None if self.cross_account_primary is None else self.cross_account_primary["PrimarySecretARN"]
 
     @property
     def tag_map(self) -> dict[str, str]:
@@ -111,7 +119,13 @@ def _secret(row: Row[Any], stage_map: dict[str, str]) -> Secret:
         replicas=json.loads(m["replicas"] or "[]"),
         owning_service=m["owning_service"],
         stage_map=stage_map,
+        cross_account_primary=_json_or_none(m.get("cross_account_primary")),
+        cross_account_replicas=json.loads(m.get("cross_account_replicas") or "[]"),
     )
+
+
+def _json_or_none(text: str | None) -> Any:
+    return json.loads(text) if text else None
 
 
 def _version(row: Row[Any]) -> Version:
@@ -127,30 +141,53 @@ def _version(row: Row[Any]) -> Version:
     )
 
 
+# The reads of GetSecretValue, built once (their parameters bound per call).
+_ID: BindParameter[str] = bindparam("id")
+_VERSION_ID: BindParameter[str] = bindparam("v")
+_ARN: BindParameter[str] = bindparam("arn")
+_STAGES = select(stages.c.stage, stages.c.version_id).where(stages.c.secret_id == _ID)
+_BY_NAME = select(secrets).where(
+    secrets.c.account_id == bindparam("a"),
+    secrets.c.region == bindparam("r"),
+    secrets.c.name == bindparam("n"),
+)
+_BY_ARN = select(secrets).where(secrets.c.arn == _ARN)
+_EXACT_ARN = select(secrets.c.arn).where(secrets.c.arn == _ARN)
+_VERSION = select(versions).where(versions.c.secret_id == _ID, versions.c.version_id == _VERSION_ID)
+
+
 def stage_map(conn: Connection, secret_id: str) -> dict[str, str]:
-    rows = conn.execute(select(stages.c.stage, stages.c.version_id).where(stages.c.secret_id == secret_id))
+    rows = conn.execute(_STAGES, {"id": secret_id})
     return {row.stage: row.version_id for row in rows}
 
 
 def find(conn: Connection, ref: SecretRef, *, for_update: bool = False) -> Secret | None:
     """The secret a SecretId names: by full ARN, by partial ARN (no suffix), or by name."""
-    query = select(secrets)
+    query = _BY_NAME
+    bound: dict[str, Any] = {"a": ref.account, "r": ref.region, "n": ref.name}
     if ref.arn is not None:
-        query = query.where(secrets.c.arn.in_(_arn_candidates(conn, ref.arn)))
-    else:
-        query = query.where(
-            secrets.c.account_id == ref.account, secrets.c.region == ref.region, secrets.c.name == ref.name
-        )
+        query, bound = select(secrets).where(secrets.c.arn.in_(_arn_candidates(conn, ref.arn))), {}
     if for_update:
         query = query.with_for_update()
-    row = conn.execute(query).first()
+    row = conn.execute(query, bound).first()
     if row is None:
         return None
     return _secret(row, stage_map(conn, row.secret_id))
 
 
+def with_version(
+    conn: Connection, ref: SecretRef, version_id: str | None, stage: str | None
+) -> tuple[Secret | None, Version | None]:
+    """The secret a SecretId names and the version GetSecretValue reads: by id, else by stage."""
+    secret = find(conn, ref)
+    if secret is None:
+        return None, None
+    wanted = version_id or secret.stage_map.get(stage or CURRENT)
+    return secret, version(conn, secret.secret_id, wanted) if wanted else None
+
+
 def _arn_candidates(conn: Connection, arn: str) -> list[str]:
-    exact = conn.execute(select(secrets.c.arn).where(secrets.c.arn == arn)).scalar()
+    exact = conn.execute(_EXACT_ARN, {"arn": arn}).scalar()
     if exact is not None:
         return [exact]
     # A partial ARN: the full one is it plus "-" and the six-character suffix.
@@ -167,10 +204,8 @@ def require(conn: Connection, ref: SecretRef, *, for_update: bool = False) -> Se
 
 
 def by_arn(conn: Connection, arn: str, *, for_update: bool = False) -> Secret | None:
-    query = select(secrets).where(secrets.c.arn == arn)
-    if for_update:
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _BY_ARN.with_for_update() if for_update else _BY_ARN
+    row = conn.execute(query, {"arn": arn}).first()
     return None if row is None else _secret(row, stage_map(conn, row.secret_id))
 
 
@@ -222,6 +257,9 @@ def _encoded(values: dict[str, Any]) -> dict[str, Any]:
         and not isinstance(out["rotation_rules"], str)
     ):
         out["rotation_rules"] = json.dumps(out["rotation_rules"], separators=(",", ":"))
+    for key in ("cross_account_primary", "cross_account_replicas"):
+        if out.get(key) is not None and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key], separators=(",", ":"))
     return out
 
 
@@ -236,9 +274,7 @@ def all_versions(conn: Connection, secret_id: str) -> list[Version]:
 
 
 def version(conn: Connection, secret_id: str, version_id: str) -> Version | None:
-    row = conn.execute(
-        select(versions).where(versions.c.secret_id == secret_id, versions.c.version_id == version_id)
-    ).first()
+    row = conn.execute(_VERSION, {"id": secret_id, "v": version_id}).first()
     return None if row is None else _version(row)
 
 

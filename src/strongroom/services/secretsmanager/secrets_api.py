@@ -17,11 +17,12 @@ from strongroom.services.secretsmanager.errors import (
     invalid_parameter,
     invalid_request,
 )
-from strongroom.services.secretsmanager.names import SecretRef, check_name, new_arn
+from strongroom.services.secretsmanager.names import SecretRef, check_name, new_arn, parse_secret_id
 from strongroom.services.secretsmanager.records import CURRENT, Secret
 
 PURGE_JOB = "secretsmanager/purge"
 DEFAULT_RECOVERY_DAYS = 30
+_DEFAULT_ALIAS_NAME = ":alias/aws/secretsmanager"
 _ALREADY_DELETED = (
     "You can't perform this operation on the secret because it was already scheduled for deletion."
 )
@@ -58,8 +59,9 @@ class SecretsApi(SecretsBase):
         name = request["Name"]
         check_name(name)
         value = value_of(request)
-        if request.get("CrossAccountPrimaryARN"):
-            raise invalid_request("Strongroom does not support cross-account replica secrets.")
+        cross_account_primary = request.get("CrossAccountPrimaryARN") or None
+        if cross_account_primary is not None:
+            _check_replica_request(ctx, request, cross_account_primary)
         new_tags = tags.checked(request.get("Tags"))
         description = request.get("Description")
         kms_key = request.get("KmsKeyId") or None
@@ -75,6 +77,9 @@ class SecretsApi(SecretsBase):
         ctx.authorize(
             "secretsmanager:CreateSecret", arn, request_tags=tags.as_map(new_tags), context_keys=keys
         )
+        if cross_account_primary is not None:
+            # AWS attaches the managed cross-account-replication policy to the new replica.
+            ctx.authorize("secretsmanager:PutResourcePolicy", arn, context_keys={"secretsmanager:Name": name})
         version_id = request.get("ClientRequestToken") or str(uuid.uuid4())
         with ctx.kernel.db.read() as conn:
             existing = records.find(conn, SecretRef(ctx.account_id, ctx.region, None, name))
@@ -111,6 +116,9 @@ class SecretsApi(SecretsBase):
                 tags=new_tags,
                 rotation_enabled=False,
                 replicas=[],
+                cross_account_primary=None
+                if cross_account_primary is None
+                else {"PrimarySecretARN": cross_account_primary, "ReplicationStatus": "Pending"},
             )
             if sealed is not None and value is not None:
                 records.insert_version(
@@ -169,7 +177,12 @@ class SecretsApi(SecretsBase):
 
     def describe_secret(self, ctx: RequestContext, request: Request) -> Result:
         secret = self.load(ctx, request["SecretId"], "secretsmanager:DescribeSecret")
-        return self.describe(secret)
+        result = self.describe(secret)
+        if secret.cross_account_primary is not None:
+            result["CrossAccountPrimary"] = dict(secret.cross_account_primary)
+        if secret.cross_account_replicas:
+            result["CrossAccountReplicas"] = [dict(e) for e in secret.cross_account_replicas]
+        return result
 
     def list_secrets(self, ctx: RequestContext, request: Request) -> Result:
         ctx.authorize("secretsmanager:ListSecrets", "*")
@@ -349,6 +362,20 @@ class SecretsApi(SecretsBase):
             raise invalid_request(
                 f"You can't delete secret {secret.name} that still has replica regions [{regions}]"
             )
+        if secret.cross_account_primary is not None:
+            raise invalid_request(
+                "You can't delete a cross-account replica secret. Call StopReplicationToReplica on it first."
+            )
+        associated = [
+            e["ReplicaSecretARN"]
+            for e in secret.cross_account_replicas
+            if e["ReplicationStatus"] != "Detached"
+        ]
+        if associated:
+            raise invalid_request(
+                f"You can't delete secret {secret.name} that still has cross-account replicas "
+                f"[{', '.join(associated)}]. Call DisassociateCrossAccountReplica first."
+            )
         if secret.deleted_at is not None and not force:
             raise invalid_request(_ALREADY_DELETED)
         now = ctx.now()
@@ -431,6 +458,39 @@ class SecretsApi(SecretsBase):
             records.update_secret(conn, secret.secret_id, tags=tags.without(secret.tags, keys))
         self.sync_replicas(ctx, ref_secret.arn, {})
         return {}
+
+
+def _check_replica_request(ctx: RequestContext, request: Request, primary_arn: str) -> None:
+    """CreateSecret with CrossAccountPrimaryARN: a valueless replica under a customer managed key,
+    of a primary secret in another account of the same partition and region."""
+    forbidden = [
+        member
+        for member in ("SecretString", "SecretBinary", "Description", "AddReplicaRegions", "Type")
+        if request.get(member) is not None
+    ]
+    if forbidden:
+        raise invalid_parameter(
+            f"You can't include {', '.join(forbidden)} when you create a cross-account replica secret: "
+            "its value and metadata come from the primary secret."
+        )
+    ref = parse_secret_id(primary_arn, ctx.account_id, ctx.region)
+    if ref.arn is None:
+        raise invalid_parameter("CrossAccountPrimaryARN must be the ARN of a secret.")
+    if primary_arn.split(":")[1] != ctx.partition or ref.region != ctx.region:
+        raise invalid_parameter(
+            "The primary secret must be in the same Region and partition as the replica secret."
+        )
+    if ref.account == ctx.account_id:
+        raise invalid_parameter(
+            "The primary secret must be in a different account. To replicate within your account, "
+            "use ReplicateSecretToRegions."
+        )
+    key = request.get("KmsKeyId") or ""
+    if not key or key.removeprefix("arn:").endswith(_DEFAULT_ALIAS_NAME) or key == envelope.DEFAULT_KEY:
+        raise invalid_parameter(
+            "A cross-account replica secret must be encrypted with a customer managed KMS key: specify "
+            "KmsKeyId. The AWS managed key aws/secretsmanager does not support cross-account access."
+        )
 
 
 class _Resealed:

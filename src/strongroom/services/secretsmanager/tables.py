@@ -1,8 +1,11 @@
 """Secrets Manager's tables: secrets (one row per secret per region), versions, staging labels.
 
 A replica is a secret row of its own in the replica region (same name, its own ARN, its own
-versions encrypted under a key of that region) whose `primary_arn` names the primary. A staging
-label is a row keyed by (secret, label), so the database itself keeps a label on one version.
+versions encrypted under a key of that region) whose `primary_arn` names the primary. A
+cross-account replica is a secret its own account created, whose `cross_account_primary` names
+the primary in the other account and the replication status; the primary lists it in
+`cross_account_replicas`. A staging label is a row keyed by (secret, label), so the database
+itself keeps a label on one version.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ secrets = Table(
     Column("primary_arn", String(700), nullable=True),  # set on a replica
     Column("replicas", Text, nullable=False, default="[]"),  # JSON ReplicationStatusType list
     Column("owning_service", String(128), nullable=True),
+    Column("cross_account_primary", Text, nullable=True),  # JSON CrossAccountPrimaryType
+    # JSON CrossAccountReplicaEntry list, each with its replication role
+    Column("cross_account_replicas", Text, nullable=False, default="[]", server_default="[]"),
     UniqueConstraint("account_id", "region", "name", name="uq_secretsmanager_secrets_name"),
 )
 
