@@ -13,11 +13,17 @@ The handlers live in mixins named for their domain, stacked in one line of inher
 
 Secret values are encrypted under KMS through `ctx.call` (see envelope.py); nothing secret is
 stored in the clear, logged or audited.
+
+GetSecretValue reads through the stamped cache "secretsmanager" (see base.py); every operation
+not in `pure_reads` may change what it holds and drops it when it returns.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from strongroom.services.metered_api import MeteredApi
+from strongroom.services.secretsmanager.base import CACHE
 from strongroom.services.secretsmanager.policy_api import PolicyApi
 from strongroom.services.secretsmanager.replication_api import ReplicationApi
 
@@ -27,3 +33,14 @@ class SecretsManagerApi(MeteredApi, ReplicationApi, PolicyApi):
 
     model_name = "secretsmanager"
     metered_service = "secretsmanager"
+    cache_name: ClassVar[str | None] = CACHE
+    pure_reads: ClassVar[frozenset[str]] = frozenset(
+        {
+            "GetSecretValue", "BatchGetSecretValue", "DescribeSecret", "ListSecrets",
+            "ListSecretVersionIds", "GetResourcePolicy", "ListResourcePolicies",
+            "ValidateResourcePolicy", "GetRandomPassword",
+        }
+    )  # fmt: skip
+    # On a cache hit GetSecretValue reads nothing from the database (the access is recorded in a
+    # background thread, and KMS Decrypt is served from KMS's cache).
+    inline_operations: ClassVar[frozenset[str]] = frozenset({"GetSecretValue"})

@@ -3,14 +3,24 @@ encrypting and decrypting its versions through KMS, and publishing its events.
 
 KMS is only ever called outside this service's write transactions: KMS writes too (an AWS
 managed key is created on first use), and on SQLite a nested writer would wait on our own lock.
+
+GetSecretValue's read — the secret, its labels, resource policy and tags, and the version it
+names with its ciphertext and KMS-encrypted data key — comes from the kernel's stamped cache
+"secretsmanager" (`readable`), loaded in one read transaction on a miss. Every operation not in
+`SecretsManagerApi.pure_reads` drops it when its handler returns, the scheduler when a
+"secretsmanager/..." job commits, and work outside a request (rotation runs, recording an access)
+after each of its commits (`changed`), on every worker of the node at once; other nodes reload
+within the cache's ttl. An entry holds only ciphertext: every read still calls KMS Decrypt as
+the caller, so a disabled key or a revoked permission refuses the very next read.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -32,7 +42,17 @@ log = logging.getLogger(__name__)
 Request = dict[str, Any]
 Result = dict[str, Any]
 SERVICE_HOST = "secretsmanager.amazonaws.com"
+CACHE = "secretsmanager"
 _SECRET_TYPE = "AWS::SecretsManager::Secret"
+
+
+@dataclass(frozen=True)
+class Readable:
+    """A cached GetSecretValue read: the secret (None: no such secret) and the version it names
+    (None: no such version). Shared by every reader of the process: never modify either."""
+
+    secret: Secret | None
+    version: Version | None
 
 
 def midnight(moment: datetime) -> datetime:
@@ -66,16 +86,37 @@ class SecretsBase(ServiceApi):
         with ctx.kernel.db.read() as conn:
             secret = records.find(conn, ref)
         if secret is None:
-            # Authorize against the name first, so a caller without access learns nothing.
-            guess = ref.arn or ctx.arn("secretsmanager", f"secret:{ref.name}")
-            ctx.authorize(action, guess, context_keys={"secretsmanager:SecretId": guess})
-            raise not_found()
+            raise self.missing(ctx, ref, action)
         self.authorize_secret(ctx, action, secret, context_keys)
         if live and secret.deleted_at is not None:
             raise invalid_request(MARKED_FOR_DELETION)
         if primary and secret.is_replica:
             raise invalid_request(ON_REPLICA)
         return secret
+
+    @staticmethod
+    def missing(ctx: RequestContext, ref: SecretRef, action: str) -> Exception:
+        """The error for a SecretId that names no secret, once the caller may know that."""
+        # Authorize against the name first, so a caller without access learns nothing.
+        guess = ref.arn or ctx.arn("secretsmanager", f"secret:{ref.name}")
+        ctx.authorize(action, guess, context_keys={"secretsmanager:SecretId": guess})
+        return not_found()
+
+    def readable(
+        self, ctx: RequestContext, ref: SecretRef, version_id: str | None, stage: str | None
+    ) -> Readable:
+        """The secret and version GetSecretValue reads, from the read cache."""
+
+        def load() -> Readable:
+            with ctx.kernel.db.read() as conn:
+                return Readable(*records.with_version(conn, ref, version_id, stage))
+
+        key = ("value", ref, version_id, stage)
+        return cast(Readable, self.kernel.caches.named(CACHE).get(key, load))
+
+    def changed(self) -> None:
+        """Secrets changed outside a request's handler (after the commit): drop the read cache."""
+        self.kernel.caches.changed(CACHE)
 
     @staticmethod
     def authorize_secret(

@@ -6,6 +6,9 @@ the rotation function for createSecret, setSecret, testSecret and finishSecret. 
 by locking the secret's row, so it waits until the claim is committed (and gives up if it never
 is). A step that fails ends the run with RotationFailed and leaves AWSCURRENT where it was; a
 run succeeds only if finishSecret moved AWSCURRENT to the new version.
+
+A run works outside any request, so no gateway drops the read cache after it: the run drops it
+(`changed`) after each of its commits and once more when it ends.
 """
 
 from __future__ import annotations
@@ -193,6 +196,8 @@ class RotationApi(ValuesApi):
             self._run(account, region, secret_id, token)
         except Exception:
             log.exception("rotation of secret %s failed unexpectedly", secret_id)
+        finally:
+            self.changed()
 
     def _claimed(self, secret_id: str, token: str) -> Secret | None:
         """The secret while this run still holds its claim (waits for the claim to commit)."""
@@ -206,6 +211,9 @@ class RotationApi(ValuesApi):
         secret = self._claimed(secret_id, token)
         if secret is None or not secret.rotation_lambda_arn:
             return
+        # The claim committed, perhaps before its request (or job) dropped the cache: the steps
+        # read through the cache, so drop it now.
+        self.changed()
         ctx = self.service_context(account, region, "RotateSecret")
         target = self.rotation_functions.resolve(secret.rotation_lambda_arn)
         self.publish(account, region, "RotationStarted", secret.arn)
@@ -225,6 +233,7 @@ class RotationApi(ValuesApi):
             log.warning("rotation of %s failed: %s", secret.arn, failure)
             with self.kernel.db.write() as conn:
                 records.update_secret(conn, secret_id, rotation_run=None)
+            self.changed()
             self.publish(account, region, "RotationFailed", secret.arn, extra={"FailureReason": str(failure)})
             return
         now = self.kernel.clock.now()
@@ -239,7 +248,9 @@ class RotationApi(ValuesApi):
             records.update_secret(
                 conn, secret_id, rotation_run=None, last_rotated_at=now, last_changed_at=now
             )
+        self.changed()
         self.sync_replicas(ctx, secret.arn, {})
+        self.changed()
         self.publish(account, region, "RotationSucceeded", secret.arn)
 
     # -- the trial of RotateImmediately=false ----------------------------------------------------
@@ -249,6 +260,8 @@ class RotationApi(ValuesApi):
             self._trial(account, region, secret_id, token, trial)
         except Exception:
             log.exception("the rotation trial of secret %s failed unexpectedly", secret_id)
+        finally:
+            self.changed()
 
     def _trial(self, account: str, region: str, secret_id: str, token: str, trial: str) -> None:
         """AWS's test of a rotation configuration: testSecret on an AWSPENDING version, then gone.
@@ -260,6 +273,7 @@ class RotationApi(ValuesApi):
         secret = self._claimed(secret_id, trial)
         if secret is None or not secret.rotation_lambda_arn:
             return
+        self.changed()  # as in _run
         target = self.rotation_functions.resolve(secret.rotation_lambda_arn)
         try:
             if target is None:
@@ -333,16 +347,21 @@ class _ServiceAccess:
         value = result.get("SecretString")
         return str(value) if value is not None else None
 
+    # Handlers called directly, not through the gateway: each drops the read cache itself.
+
     def put_pending(self, secret_id: str, token: str, value: str) -> None:
-        self.api.put_secret_value(
-            self.ctx,
-            {
-                "SecretId": secret_id,
-                "ClientRequestToken": token,
-                "SecretString": value,
-                "VersionStages": [PENDING],
-            },
-        )
+        try:
+            self.api.put_secret_value(
+                self.ctx,
+                {
+                    "SecretId": secret_id,
+                    "ClientRequestToken": token,
+                    "SecretString": value,
+                    "VersionStages": [PENDING],
+                },
+            )
+        finally:
+            self.api.changed()
 
     def finish(self, secret_id: str, token: str) -> None:
         with self.ctx.kernel.db.read() as conn:
@@ -352,12 +371,15 @@ class _ServiceAccess:
         current = secret.stage_map.get(CURRENT)
         if current == token:
             return
-        self.api.update_secret_version_stage(
-            self.ctx,
-            {
-                "SecretId": secret_id,
-                "VersionStage": CURRENT,
-                "MoveToVersionId": token,
-                "RemoveFromVersionId": current,
-            },
-        )
+        try:
+            self.api.update_secret_version_stage(
+                self.ctx,
+                {
+                    "SecretId": secret_id,
+                    "VersionStage": CURRENT,
+                    "MoveToVersionId": token,
+                    "RemoveFromVersionId": current,
+                },
+            )
+        finally:
+            self.api.changed()

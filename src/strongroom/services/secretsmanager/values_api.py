@@ -1,15 +1,25 @@
-"""Secret values: get (one or a batch), put, list versions, move staging labels, random passwords."""
+"""Secret values: get (one or a batch), put, list versions, move staging labels, random passwords.
+
+GetSecretValue reads from the read cache (`SecretsBase.readable`) and records the day of the
+access (LastAccessedDate) in a background thread: the read itself touches no database on a hit,
+so the server serves it on its event loop (`SecretsManagerApi.inline_operations`).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AWSError
 from strongroom.services.secretsmanager import listing, records, staging
 from strongroom.services.secretsmanager.base import Request, Result, midnight
 from strongroom.services.secretsmanager.errors import (
+    MARKED_FOR_DELETION,
     exists,
     invalid_parameter,
     invalid_request,
@@ -19,12 +29,26 @@ from strongroom.services.secretsmanager.passwords import random_password
 from strongroom.services.secretsmanager.records import CURRENT, Secret, Version
 from strongroom.services.secretsmanager.secrets_api import SecretsApi, value_of
 
+if TYPE_CHECKING:
+    from strongroom.core.kernel import Kernel
+
+log = logging.getLogger(__name__)
+
 MAX_BATCH = 20
+_GET = "secretsmanager:GetSecretValue"
+# Accesses this process has sent to be recorded (each is written once); bounded.
+_MAX_ACCESSES_SENT = 10_000
 
 
 class ValuesApi(SecretsApi):
     """GetSecretValue, BatchGetSecretValue, PutSecretValue, ListSecretVersionIds,
     UpdateSecretVersionStage, GetRandomPassword."""
+
+    def __init__(self, kernel: Kernel) -> None:
+        super().__init__(kernel)
+        self._access_lock = threading.Lock()
+        self._accesses_sent: set[tuple[str, str, datetime]] = set()
+        self._access_writer: ThreadPoolExecutor | None = None
 
     # -- get -------------------------------------------------------------------------------------
 
@@ -39,9 +63,15 @@ class ValuesApi(SecretsApi):
             keys["secretsmanager:VersionId"] = version_id
         if stage:
             keys["secretsmanager:VersionStage"] = stage
-        secret = self.load(ctx, secret_id, "secretsmanager:GetSecretValue", context_keys=keys, live=True)
-        with ctx.kernel.db.read() as conn:
-            version = self._pick(conn, secret, version_id, stage)
+        ref = self.ref(ctx, secret_id)
+        found = self.readable(ctx, ref, version_id or None, stage or None)
+        secret = found.secret
+        if secret is None:
+            raise self.missing(ctx, ref, _GET)
+        self.authorize_secret(ctx, _GET, secret, keys)
+        if secret.deleted_at is not None:
+            raise invalid_request(MARKED_FOR_DELETION)
+        version = _picked(secret, found.version, version_id or None, stage or None)
         plaintext = self.open(ctx, secret, version)
         self._touch(ctx, secret, version)
         result: Result = {
@@ -57,37 +87,40 @@ class ValuesApi(SecretsApi):
             result["SecretString"] = plaintext.decode("utf-8")
         return result
 
-    @staticmethod
-    def _pick(conn: Any, secret: Secret, version_id: str | None, stage: str | None) -> Version:
-        if version_id is None:
-            stage = stage or CURRENT
-            held = secret.stage_map.get(stage)
-            version = records.version(conn, secret.secret_id, held) if held else None
-            if version is None or not version.has_value:
-                raise not_found(
-                    f"Secrets Manager can't find the specified secret value for staging label: {stage}"
-                )
-            return version
-        version = records.version(conn, secret.secret_id, version_id)
-        if version is None or not version.has_value:
-            raise not_found(
-                f"Secrets Manager can't find the specified secret value for VersionId: {version_id}"
-            )
-        if stage is not None and secret.stage_map.get(stage) != version_id:
-            raise not_found(
-                f"Secrets Manager can't find the specified secret value for VersionId: {version_id} "
-                f"and staging label: {stage}"
-            )
-        return version
-
     def _touch(self, ctx: RequestContext, secret: Secret, version: Version) -> None:
-        """Record the day of the access; one write per secret and day, not one per read."""
+        """Record the day of the access: once per secret, version and day, off the request path."""
         today = midnight(ctx.now())
         if secret.last_accessed_at == today and version.last_accessed_at == today:
             return
-        with ctx.kernel.db.write() as conn:
-            records.update_secret(conn, secret.secret_id, last_accessed_at=today)
-            records.touch_version(conn, secret.secret_id, version.version_id, today)
+        access = (secret.secret_id, version.version_id, today)
+        with self._access_lock:
+            if access in self._accesses_sent:
+                return
+            if len(self._accesses_sent) >= _MAX_ACCESSES_SENT:
+                self._accesses_sent.clear()
+            self._accesses_sent.add(access)
+            if self._access_writer is None:
+                self._access_writer = ThreadPoolExecutor(1, thread_name_prefix="strongroom-sm-access")
+            self._access_writer.submit(self._record_access, *access)
+
+    def _record_access(self, secret_id: str, version_id: str, day: datetime) -> None:
+        try:
+            with self.kernel.db.write() as conn:
+                records.update_secret(conn, secret_id, last_accessed_at=day)
+                records.touch_version(conn, secret_id, version_id, day)
+        except Exception:
+            log.exception("could not record the access to secret %s", secret_id)
+            with self._access_lock:
+                self._accesses_sent.discard((secret_id, version_id, day))  # the next read tries again
+            return
+        self.changed()
+
+    def stop(self) -> None:
+        with self._access_lock:
+            writer, self._access_writer = self._access_writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)
+        super().stop()
 
     def batch_get_secret_value(self, ctx: RequestContext, request: Request) -> Result:
         ids = request.get("SecretIdList")
@@ -239,3 +272,21 @@ class ValuesApi(SecretsApi):
             require_each_included_type=request.get("RequireEachIncludedType", True) is not False,
         )
         return {"RandomPassword": password}
+
+
+def _picked(secret: Secret, version: Version | None, version_id: str | None, stage: str | None) -> Version:
+    """The version a GetSecretValue names (`readable` loaded it), or the error AWS answers."""
+    if version_id is None:
+        if version is None or not version.has_value:
+            raise not_found(
+                f"Secrets Manager can't find the specified secret value for staging label: {stage or CURRENT}"
+            )
+        return version
+    if version is None or not version.has_value:
+        raise not_found(f"Secrets Manager can't find the specified secret value for VersionId: {version_id}")
+    if stage is not None and secret.stage_map.get(stage) != version_id:
+        raise not_found(
+            f"Secrets Manager can't find the specified secret value for VersionId: {version_id} "
+            f"and staging label: {stage}"
+        )
+    return version

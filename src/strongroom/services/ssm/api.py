@@ -8,8 +8,9 @@ setting's ARN for service settings. SecureString values go through KMS as the ca
 NotImplemented.
 
 Every request is counted for the cost meter as one API interaction (`interactions`). What the
-meter classifies by — tiers and the throughput setting — sits in the kernel's stamped cache
-"ssm", which every operation not in `pure_reads` (and every policy job) drops when it returns.
+meter classifies by — tiers and the throughput setting — and what GetParameter(s) read — the
+version a selector names and its tags (`read_cache`) — sit in the kernel's stamped cache "ssm",
+which every operation not in `pure_reads` (and every policy job) drops when it returns.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class SsmApi(MeteredApi, ParametersApi, ListingApi, LabelsApi, SettingsApi, Tags
             "DescribeParameters", "ListTagsForResource", "GetServiceSetting",
         }
     )  # fmt: skip
+    # On a cache hit they read nothing from the database: the lookup and its classification come
+    # from the "ssm" cache, and KMS Decrypt (itself inline) from KMS's.
+    inline_operations: ClassVar[frozenset[str]] = frozenset({"GetParameter", "GetParameters"})
 
     def price_category(self, ctx: RequestContext, operation: str, request: dict[str, Any]) -> str | None:
         return interactions.category(ctx, operation, request)
@@ -52,4 +56,5 @@ class SsmApi(MeteredApi, ParametersApi, ListingApi, LabelsApi, SettingsApi, Tags
         def run_policy(conn: Connection, job: Job) -> None:
             policy_jobs.run(kernel, conn, job)
 
-        kernel.scheduler.register(policy_jobs.JOB_KIND, run_policy)
+        for kind in policy_jobs.JOB_KINDS:
+            kernel.scheduler.register(kind, run_policy)

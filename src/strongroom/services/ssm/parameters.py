@@ -71,19 +71,21 @@ def _of(scope: Scope, name: str) -> list[Any]:
     return [_V.account_id == scope.account_id, _V.region == scope.region, _V.name == name]
 
 
-def find_parameter(conn: Connection, scope: Scope, name: str, *, for_update: bool = False) -> Row[Any] | None:
-    query = select(ssm_parameters).where(
-        _P.account_id == scope.account_id, _P.region == scope.region, _P.name == name
-    )
-    if for_update:
-        query = query.with_for_update()
-    return conn.execute(query).first()
-
-
 _A: BindParameter[str] = bindparam("a")
 _R: BindParameter[str] = bindparam("r")
 _N: BindParameter[str] = bindparam("n")
-# Built once: GetParameter's hot read, by the parameter's own latest version number.
+_VERSION_NUMBER: BindParameter[int] = bindparam("v")
+_LABEL: BindParameter[str] = bindparam("l")
+# The reads of GetParameter's selectors, built once (their parameters bound per call).
+_PARAMETER = select(ssm_parameters).where(_P.account_id == _A, _P.region == _R, _P.name == _N)
+_PARAMETER_FOR_UPDATE = _PARAMETER.with_for_update()
+
+
+def find_parameter(conn: Connection, scope: Scope, name: str, *, for_update: bool = False) -> Row[Any] | None:
+    query = _PARAMETER_FOR_UPDATE if for_update else _PARAMETER
+    return conn.execute(query, {"a": scope.account_id, "r": scope.region, "n": name}).first()
+
+
 _LATEST = (
     select(ssm_parameter_versions)
     .join(
@@ -104,25 +106,32 @@ def latest(conn: Connection, scope: Scope, name: str) -> Version | None:
     return Version.from_row(row) if row is not None else None
 
 
+_VERSION = select(ssm_parameter_versions).where(
+    _V.account_id == _A, _V.region == _R, _V.name == _N, _V.version == _VERSION_NUMBER
+)
+_LABELLED = (
+    select(ssm_parameter_versions)
+    .join(
+        ssm_parameter_labels,
+        and_(
+            _L.account_id == _V.account_id,
+            _L.region == _V.region,
+            _L.name == _V.name,
+            _L.version == _V.version,
+        ),
+    )
+    .where(_V.account_id == _A, _V.region == _R, _V.name == _N, _L.label == _LABEL)
+)
+
+
 def find_version(conn: Connection, scope: Scope, name: str, version: int) -> Version | None:
-    row = conn.execute(select(ssm_parameter_versions).where(*_of(scope, name), _V.version == version)).first()
+    bound = {"a": scope.account_id, "r": scope.region, "n": name, "v": version}
+    row = conn.execute(_VERSION, bound).first()
     return Version.from_row(row) if row is not None else None
 
 
 def labelled(conn: Connection, scope: Scope, name: str, label: str) -> Version | None:
-    row = conn.execute(
-        select(ssm_parameter_versions)
-        .join(
-            ssm_parameter_labels,
-            and_(
-                _L.account_id == _V.account_id,
-                _L.region == _V.region,
-                _L.name == _V.name,
-                _L.version == _V.version,
-            ),
-        )
-        .where(*_of(scope, name), _L.label == label)
-    ).first()
+    row = conn.execute(_LABELLED, {"a": scope.account_id, "r": scope.region, "n": name, "l": label}).first()
     return Version.from_row(row) if row is not None else None
 
 

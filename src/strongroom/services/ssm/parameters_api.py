@@ -24,6 +24,7 @@ from strongroom.services.ssm import (
     policies,
     policy_jobs,
     public,
+    read_cache,
     references,
     secure,
     settings,
@@ -155,28 +156,21 @@ class ParametersApi:
             if found is None:
                 raise errors.parameter_not_found()
             return {"Parameter": found}
-        scope = scope_of(ctx)
         arn = parameter_arn(ctx.region, ctx.account_id, selector.name)
-        with self.kernel.db.read() as conn:
-            try:
-                version: Version | None = parameters.resolve(conn, scope, selector)
-                failure: ServiceError | None = None
-            except ServiceError as missing:
-                version, failure = None, missing
-            resource_tags = tags.of(conn, scope, version.name) if version else {}
-        ctx.authorize("ssm:GetParameter", arn, resource_tags=resource_tags)
-        if version is None:
-            assert failure is not None
-            raise failure
+        looked_up = read_cache.lookup(self.kernel, scope_of(ctx), selector)
+        ctx.authorize("ssm:GetParameter", arn, resource_tags=looked_up.tags)
+        version = looked_up.found()
         ctx.audit_resources.append((PARAMETER_TYPE, arn))
         return {"Parameter": _parameter(ctx, version, selector, decrypt)}
 
     def get_parameters(self, ctx: RequestContext, request: Request) -> Result:
         decrypt = bool(request.get("WithDecryption"))
         scope = scope_of(ctx)
-        found: list[Result] = []
-        invalid: list[str] = []
-        wanted: list[tuple[str, Selector]] = []
+        found: list[Result] = []  # references first, then public parameters, then the account's
+        public_found: list[Result] = []
+        invalid: list[str] = []  # unreadable names first, then names that are not found
+        not_found: list[str] = []
+        resolved: list[tuple[Version, Selector]] = []
         for text in dict.fromkeys(request["Names"]):
             if references.is_reference(text):
                 ctx.authorize("ssm:GetParameters", _reserved_arn(ctx, text))
@@ -188,29 +182,27 @@ class ParametersApi:
                     invalid.append(text)
                 continue
             try:
-                wanted.append((text, parse_selector(text, ctx.region, ctx.account_id)))
+                selector = parse_selector(text, ctx.region, ctx.account_id)
             except InvalidSelector:
                 invalid.append(text)
-        resolved: list[tuple[Version, Selector]] = []
-        with self.kernel.db.read() as conn:
-            for text, selector in wanted:
-                if public.is_public(selector.name):
-                    ctx.authorize("ssm:GetParameters", names.public_arn(ctx.region, selector.name))
-                    parameter = _public_parameter(ctx, selector)
-                    if parameter is None:
-                        invalid.append(text)
-                    else:
-                        found.append(parameter)
-                    continue
-                arn = parameter_arn(ctx.region, ctx.account_id, selector.name)
-                try:
-                    version = parameters.resolve(conn, scope, selector)
-                except ServiceError:
-                    ctx.authorize("ssm:GetParameters", arn)
-                    invalid.append(text)
-                    continue
-                ctx.authorize("ssm:GetParameters", arn, resource_tags=tags.of(conn, scope, version.name))
-                resolved.append((version, selector))
+                continue
+            if public.is_public(selector.name):
+                ctx.authorize("ssm:GetParameters", names.public_arn(ctx.region, selector.name))
+                parameter = _public_parameter(ctx, selector)
+                if parameter is None:
+                    not_found.append(text)
+                else:
+                    public_found.append(parameter)
+                continue
+            arn = parameter_arn(ctx.region, ctx.account_id, selector.name)
+            looked_up = read_cache.lookup(self.kernel, scope, selector)
+            ctx.authorize("ssm:GetParameters", arn, resource_tags=looked_up.tags)
+            if looked_up.version is None:
+                not_found.append(text)
+            else:
+                resolved.append((looked_up.version, selector))
+        found += public_found
+        invalid += not_found
         for version, selector in resolved:
             ctx.audit_resources.append(
                 (PARAMETER_TYPE, parameter_arn(ctx.region, ctx.account_id, version.name))

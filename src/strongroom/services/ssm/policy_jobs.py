@@ -1,7 +1,8 @@
 """Parameter policies on the scheduler: one job per (parameter, policy type), moved on every put.
 
 A job runs in the scheduler's transaction: the deletion or status change it makes and the event
-it publishes commit together with the job's removal, once across workers and nodes.
+it publishes commit together with the job's removal, once across workers and nodes. Its kind
+starts with "ssm/", so the scheduler drops the "ssm" read cache once that transaction commits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from strongroom.services.ssm.policies import Policy
 if TYPE_CHECKING:
     from strongroom.core.kernel import Kernel
 
-JOB_KIND = "ssm.parameter-policy"
+JOB_KIND = "ssm/parameter-policy"
+# What earlier releases scheduled under: still run (and cancelled), never scheduled any more.
+LEGACY_JOB_KIND = "ssm.parameter-policy"
+JOB_KINDS = (JOB_KIND, LEGACY_JOB_KIND)
 
 
 def _key(scope: Scope, name: str, policy_type: str) -> str:
@@ -54,7 +58,8 @@ def reschedule(
 
 def cancel(conn: Connection, scope: Scope, name: str) -> None:
     for policy_type in policies.POLICY_TYPES:
-        Scheduler.cancel(conn, JOB_KIND, _key(scope, name, policy_type))
+        for kind in JOB_KINDS:
+            Scheduler.cancel(conn, kind, _key(scope, name, policy_type))
 
 
 def run(kernel: Kernel, conn: Connection, job: Job) -> None:
@@ -100,5 +105,7 @@ def run(kernel: Kernel, conn: Connection, job: Job) -> None:
     )
     if policy_type == policies.EXPIRATION:
         notify.change(kernel, conn, scope, "Delete", name, current.type, current.description)
-        # Readers may cache the deleted parameter for the stamped cache's ttl at most.
-        kernel.caches.changed(interactions.CACHE)
+        if job.kind == LEGACY_JOB_KIND:
+            # Not dropped by the scheduler (no "ssm/" prefix): readers keep the deleted parameter
+            # for the stamped cache's ttl at most.
+            kernel.caches.changed(interactions.CACHE)
