@@ -111,7 +111,7 @@ def _check_map_entries(shape: Shape, value: Mapping[Any, Any], path: str, errors
                         _check(shape.value.member, element, f"{item_path}.{index}.member", nested)
             elif shape.value.type_name == "map" and isinstance(item, Mapping):
                 _check_map_entries(shape.value, item, item_path, nested)
-    phrase = _value_phrase(shape, value)
+    phrase = _value_phrase(shape, value) if key_failures or value_failures else ""
     if key_failures:
         errors.append(
             f"{phrase} at '{path}' failed to satisfy constraint: "

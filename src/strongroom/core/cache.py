@@ -68,14 +68,21 @@ class Caches:
         self._caches: dict[str, StampedCache[object, object]] = {}
         self._lock = threading.Lock()
 
-    def named(self, name: str) -> StampedCache[object, object]:
+    def named(self, name: str, *, max_entries: int = 10_000) -> StampedCache[object, object]:
+        """The cache `name` (created on first use with at most `max_entries` entries: a service
+        whose entries are large, such as secret values, asks for fewer)."""
         cache = self._caches.get(name)
         if cache is None:
             with self._lock:
                 cache = self._caches.get(name)
                 if cache is None:
-                    cache = self._caches[name] = StampedCache(self.board, name, ttl=self._ttl)
+                    cache = StampedCache(self.board, name, ttl=self._ttl, max_entries=max_entries)
+                    self._caches[name] = cache
         return cache
 
     def changed(self, name: str) -> None:
-        self.named(name).changed()
+        cache = self._caches.get(name)
+        if cache is not None:
+            cache.changed()
+        else:  # nothing cached here yet: only the other workers need to hear of it
+            self.board.signal(SignalBoard.slot(name))

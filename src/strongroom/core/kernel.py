@@ -50,7 +50,7 @@ class Kernel:
         root = open_root_of_trust(root_key_provider, data_dir)
         # A scheduled job of kind "<svc>/..." changes <svc>'s data: its readers must reload.
         scheduler = Scheduler(db, clock, on_job_done=lambda kind: caches.changed(kind.split("/", 1)[0]))
-        authorizer = Authorizer(db)
+        authorizer = Authorizer(db, caches.named("iam"))
         return cls(
             db=db,
             clock=clock,

@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from strongroom.core.cache import StampedCache
 from strongroom.core.iam.document import Policy, parse_policy
 from strongroom.core.iam.evaluation import AuthzRequest, Decision, Evaluation, evaluate
 from strongroom.core.iam.identity import IdentityDocuments, load_identity_documents
@@ -42,10 +43,15 @@ def parsed(document: str, kind: str = "identity") -> Policy:
 
 
 class Authorizer:
-    """Evaluates requests with the identity policies stored for the principal."""
+    """Evaluates requests with the identity policies stored for the principal.
 
-    def __init__(self, db: Database) -> None:
+    A user's or role's stored policies and tags are read once and kept in the node's "iam" cache
+    (`core/cache.py`), which every IAM write drops at once on every worker.
+    """
+
+    def __init__(self, db: Database, cache: StampedCache[object, object] | None = None) -> None:
         self._db = db
+        self._cache: StampedCache[object, object] = cache or StampedCache(None, ttl=0.0)
 
     def evaluate(
         self,
@@ -92,25 +98,36 @@ class Authorizer:
     def _identity(self, principal: Principal) -> tuple[IdentityDocuments, dict[str, str]]:
         if principal.type not in ("IAMUser", "AssumedRole"):
             return IdentityDocuments(), {}
-        with self._db.read() as conn:
-            documents = load_identity_documents(conn, principal)
-            kind, key = (
-                ("user", (principal.user_name or "").lower())
-                if principal.type == "IAMUser"
-                else ("role", (principal.role_name or "").lower())
-            )
-            tags = {
-                row.tag_key: row.tag_value
-                for row in conn.execute(
-                    select(iam_tags.c.tag_key, iam_tags.c.tag_value).where(
-                        iam_tags.c.account_id == principal.account_id,
-                        iam_tags.c.resource_kind == kind,
-                        iam_tags.c.resource_key == key,
-                    )
-                )
-            }
+        kind, name = (
+            ("user", (principal.user_name or "").lower())
+            if principal.type == "IAMUser"
+            else ("role", (principal.role_name or "").lower())
+        )
+        loaded = self._cache.get(
+            ("identity", principal.account_id, kind, name), lambda: self._load_identity(principal, kind, name)
+        )
+        documents, stored_tags = cast("tuple[IdentityDocuments, tuple[tuple[str, str], ...]]", loaded)
+        tags = dict(stored_tags)
         tags.update(principal.tag_map)  # session tags override the role's own tags
         return documents, tags
+
+    def _load_identity(
+        self, principal: Principal, kind: str, name: str
+    ) -> tuple[IdentityDocuments, tuple[tuple[str, str], ...]]:
+        with self._db.read() as conn:
+            documents = load_identity_documents(conn, principal)
+            tags = tuple(
+                (row.tag_key, row.tag_value)
+                for row in conn.execute(_TAGS, {"account": principal.account_id, "kind": kind, "key": name})
+            )
+        return documents, tags
+
+
+_TAGS = select(iam_tags.c.tag_key, iam_tags.c.tag_value).where(
+    iam_tags.c.account_id == bindparam("account"),
+    iam_tags.c.resource_kind == bindparam("kind"),
+    iam_tags.c.resource_key == bindparam("key"),
+)
 
 
 def global_context(
