@@ -1,6 +1,7 @@
 """Cross-account replicas: CreateSecret with CrossAccountPrimaryARN in the replica's account,
 AssociateCrossAccountReplica / DisassociateCrossAccountReplica in the primary's, the permission
-chain AWS documents, following the primary, Detached, promotion, and every refusal."""
+chain AWS documents, following the primary, Detached, promotion, the writes a linked replica
+refuses, its managed resource policy, and every refusal."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ClientFactory
-from tests.service.secretsmanager.conftest import REGION, code_of, error_of, policy
+from tests.service.secretsmanager.conftest import REGION, code_of, error_of, message_of, policy
 
 Side = dict[str, Any]
 
@@ -593,3 +594,239 @@ def test_disassociate_refusals(a: Side, b: Side, make_client: ClientFactory) -> 
         "InvalidRequestException",
     )
     assert "ReplicationStatus" not in b["sm"].describe_secret(SecretId=replica)
+
+
+# -- writes on a linked replica ------------------------------------------------------------------------
+
+
+def _state(side: Side, arn: str) -> dict[str, Any]:
+    """What a refused write must leave as it was (access dates aside: reads move them)."""
+    described = side["sm"].describe_secret(SecretId=arn)
+    described.pop("ResponseMetadata")
+    described.pop("LastAccessedDate", None)
+    versions = side["sm"].list_secret_version_ids(SecretId=arn, IncludeDeprecated=True)["Versions"]
+    for version in versions:
+        version.pop("LastAccessedDate", None)
+    return {"described": described, "versions": versions}
+
+
+def _refused_on_replica(error: Any) -> None:
+    _assert_error(error, "InvalidRequestException")
+    assert "cross-account replica" in message_of(error)
+
+
+def _linked_replica_writes(b: Side, replica: str) -> list[tuple[Any, dict[str, Any]]]:
+    """Every write that sets what a linked replica takes from its primary."""
+    current = b["sm"].describe_secret(SecretId=replica).get("VersionIdsToStages") or {}
+    version = next(iter(current), str(uuid.uuid4()))
+    rotator = f"arn:aws:lambda:{REGION}:{b['account']}:function:rotator"
+    sm = b["sm"]
+    return [
+        (sm.put_secret_value, {"SecretString": "mine"}),
+        (sm.put_secret_value, {"SecretBinary": b"mine", "ClientRequestToken": str(uuid.uuid4())}),
+        (sm.put_secret_value, {"SecretString": "mine", "VersionStages": ["MINE"]}),
+        (sm.update_secret, {"SecretString": "mine"}),
+        (sm.update_secret, {"SecretBinary": b"mine"}),
+        (sm.update_secret, {"Description": "mine"}),
+        (sm.update_secret, {"Type": "mine"}),
+        (sm.update_secret_version_stage, {"VersionStage": "MINE", "MoveToVersionId": version}),
+        (
+            sm.update_secret_version_stage,
+            {"VersionStage": "AWSCURRENT", "RemoveFromVersionId": version, "MoveToVersionId": version},
+        ),
+        # With a rotation function named: without the refusal this would be AccessDenied (no such
+        # function is registered), not InvalidRequest.
+        (sm.rotate_secret, {"RotationLambdaARN": rotator}),
+        (sm.rotate_secret, {"RotationLambdaARN": rotator, "RotateImmediately": False}),
+    ]
+
+
+def test_linked_replica_refuses_writes_that_its_primary_would_overwrite(a: Side, b: Side) -> None:
+    primary, replica, _ = _pair(a, b)
+    a["sm"].update_secret(SecretId=primary, Description="the primary's")
+    a["sm"].associate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    before, primary_before = _state(b, replica), _state(a, primary)
+    assert before["described"]["Description"] == "the primary's"
+
+    for call, kwargs in _linked_replica_writes(b, replica):
+        _refused_on_replica(error_of(call, SecretId=replica, **kwargs))
+        assert _state(b, replica) == before, (call, kwargs)
+    assert b["sm"].get_secret_value(SecretId=replica)["SecretString"] == "v1"
+    assert _state(a, primary) == primary_before
+
+    # By name as well as by ARN; and the primary's next change still follows, untouched by them.
+    name = before["described"]["Name"]
+    _refused_on_replica(error_of(b["sm"].put_secret_value, SecretId=name, SecretString="mine"))
+    a["sm"].put_secret_value(SecretId=primary, SecretString="v2")
+    assert b["sm"].get_secret_value(SecretId=replica)["SecretString"] == "v2"
+    stages = b["sm"].describe_secret(SecretId=replica)["VersionIdsToStages"]
+    assert sorted(s for labels in stages.values() for s in labels) == ["AWSCURRENT", "AWSPREVIOUS"]
+
+
+def test_pending_and_failed_replicas_refuse_writes_too(a: Side, b: Side) -> None:
+    primary, replica, key = _pair(a, b)
+    pending = _state(b, replica)
+    assert pending["versions"] == []
+    for call, kwargs in _linked_replica_writes(b, replica):
+        if call == b["sm"].update_secret_version_stage:
+            continue  # no version yet to name
+        _refused_on_replica(error_of(call, SecretId=replica, **kwargs))
+        assert _state(b, replica) == pending, (call, kwargs)
+    _assert_error(error_of(b["sm"].get_secret_value, SecretId=replica), "ResourceNotFoundException")
+
+    a["sm"].associate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    b["kms"].disable_key(KeyId=key)
+    a["sm"].put_secret_value(SecretId=primary, SecretString="v2")
+    b["kms"].enable_key(KeyId=key)
+    failed = _state(b, replica)
+    assert failed["described"]["CrossAccountPrimary"]["ReplicationStatus"] == "Failed"
+    _refused_on_replica(error_of(b["sm"].put_secret_value, SecretId=replica, SecretString="mine"))
+    assert _state(b, replica) == failed
+    assert b["sm"].get_secret_value(SecretId=replica)["SecretString"] == "v1"
+
+
+def test_linked_replica_keeps_its_own_key_tags_and_policy(a: Side, b: Side) -> None:
+    primary, replica, key = _pair(a, b)
+    a["sm"].associate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    before = _state(b, replica)
+    for refused_key in ("alias/aws/secretsmanager", ""):
+        refused = error_of(b["raw_sm"].update_secret, SecretId=replica, KmsKeyId=refused_key)
+        _assert_error(refused, "InvalidParameterException")
+        assert _state(b, replica) == before
+
+    other_key = _replica_key(b, a)
+    b["sm"].update_secret(SecretId=replica, KmsKeyId=other_key)
+    described = b["sm"].describe_secret(SecretId=replica)
+    assert described["KmsKeyId"] == other_key
+    assert described["CrossAccountPrimary"]["ReplicationStatus"] == "InSync"
+    versions = b["sm"].list_secret_version_ids(SecretId=replica)["Versions"]
+    assert [v["KmsKeyIds"] for v in versions] == [[other_key]]
+    a["sm"].put_secret_value(SecretId=primary, SecretString="v2")
+    assert b["sm"].get_secret_value(SecretId=replica)["SecretString"] == "v2"
+    current = b["sm"].list_secret_version_ids(SecretId=replica)["Versions"]
+    assert {v["KmsKeyIds"][0] for v in current} == {other_key}
+    assert key != other_key
+
+
+def test_detached_replica_takes_writes_again(a: Side, b: Side) -> None:
+    primary, replica, _ = _pair(a, b)
+    a["sm"].associate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    a["sm"].disassociate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    assert b["sm"].describe_secret(SecretId=replica)["CrossAccountPrimary"]["ReplicationStatus"] == "Detached"
+    version = b["sm"].put_secret_value(SecretId=replica, SecretString="mine")["VersionId"]
+    b["sm"].update_secret(SecretId=replica, Description="mine")
+    a["sm"].put_secret_value(SecretId=primary, SecretString="v2")
+    assert b["sm"].get_secret_value(SecretId=replica)["SecretString"] == "mine"
+    described = b["sm"].describe_secret(SecretId=replica)
+    assert described["Description"] == "mine"
+    assert described["VersionIdsToStages"][version] == ["AWSCURRENT"]
+
+
+# -- the managed cross-account-replication policy -----------------------------------------------------
+
+
+def test_replica_shows_its_managed_replication_policy(a: Side, b: Side) -> None:
+    primary, replica, _ = _pair(a, b)
+    sm = b["sm"]
+    listed = sm.list_resource_policies(SecretId=replica)["ResourcePolicies"]
+    assert listed == [{"PolicyName": "cross-account-replication"}]
+    default = sm.get_resource_policy(SecretId=replica)
+    assert "ResourcePolicy" not in default and default["ARN"] == replica
+    managed = sm.get_resource_policy(SecretId=replica, PolicyName="cross-account-replication")
+    assert (managed["ARN"], managed["PolicyName"]) == (replica, "cross-account-replication")
+    document = json.loads(managed["ResourcePolicy"])
+    assert document["Version"] == "2012-10-17"
+    assert [(s["Effect"], s["Principal"], s["Action"], s["Resource"]) for s in document["Statement"]] == [
+        (
+            "Allow",
+            {"AWS": f"arn:aws:iam::{a['account']}:root"},
+            "secretsmanager:AcceptCrossAccountReplication",
+            "*",
+        )
+    ]
+
+    own = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{b['account']}:root"},
+                  "Action": "secretsmanager:GetSecretValue", "Resource": "*"})  # fmt: skip
+    sm.put_resource_policy(SecretId=replica, ResourcePolicy=own)
+    listed = sm.list_resource_policies(SecretId=replica)["ResourcePolicies"]
+    assert listed == [{"PolicyName": "default"}, {"PolicyName": "cross-account-replication"}]
+    assert json.loads(sm.get_resource_policy(SecretId=replica)["ResourcePolicy"]) == json.loads(own)
+    again = sm.get_resource_policy(SecretId=replica, PolicyName="cross-account-replication")
+    assert json.loads(again["ResourcePolicy"]) == document
+
+    # The managed policy is AWS's: its owner can neither replace nor delete it.
+    for call, kwargs in (
+        (sm.put_resource_policy, {"ResourcePolicy": own}),
+        (sm.delete_resource_policy, {}),
+    ):
+        refused = error_of(call, SecretId=replica, PolicyName="cross-account-replication", **kwargs)
+        _assert_error(refused, "InvalidParameterException")
+        assert sm.list_resource_policies(SecretId=replica)["ResourcePolicies"] == listed
+        assert (
+            json.loads(
+                sm.get_resource_policy(SecretId=replica, PolicyName="cross-account-replication")[
+                    "ResourcePolicy"
+                ]
+            )
+            == document
+        )
+    _assert_error(
+        error_of(sm.get_resource_policy, SecretId=replica, PolicyName="another"), "ResourceNotFoundException"
+    )
+
+    # Detached by the primary it stays; promotion removes it.
+    a["sm"].associate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    a["sm"].disassociate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    assert sm.list_resource_policies(SecretId=replica)["ResourcePolicies"] == listed
+    sm.stop_replication_to_replica(SecretId=replica)
+    assert sm.list_resource_policies(SecretId=replica)["ResourcePolicies"] == [{"PolicyName": "default"}]
+    gone = error_of(sm.get_resource_policy, SecretId=replica, PolicyName="cross-account-replication")
+    _assert_error(gone, "ResourceNotFoundException")
+    # An ordinary secret never had one.
+    _assert_error(
+        error_of(a["sm"].get_resource_policy, SecretId=primary, PolicyName="cross-account-replication"),
+        "ResourceNotFoundException",
+    )
+    assert a["sm"].list_resource_policies(SecretId=primary)["ResourcePolicies"] == []
+
+
+def test_policy_name_condition_key_guards_the_managed_policy(
+    a: Side, b: Side, make_client: ClientFactory
+) -> None:
+    primary, replica, _ = _pair(a, b)
+    a["sm"].associate_cross_account_replica(SecretId=primary, CrossAccountReplicaARN=replica)
+    b["sm"].put_resource_policy(
+        SecretId=replica,
+        ResourcePolicy=policy(
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": f"arn:aws:iam::{a['account']}:root"},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+            }
+        ),
+    )
+    owner = f"u{uuid.uuid4().hex[:10]}"
+    b["iam"].create_user(UserName=owner)
+    b["iam"].put_user_policy(
+        UserName=owner,
+        PolicyName="p",
+        PolicyDocument=policy(
+            {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"},
+            {
+                "Effect": "Deny",
+                "Action": "secretsmanager:DeleteResourcePolicy",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"secretsmanager:PolicyName": "cross-account-replication"}},
+            },
+        ),
+    )
+    access = b["iam"].create_access_key(UserName=owner)["AccessKey"]
+    owner_sm = make_client(
+        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
+    )
+    _assert_error(error_of(owner_sm.stop_replication_to_replica, SecretId=replica), "AccessDeniedException")
+    assert b["sm"].describe_secret(SecretId=replica)["CrossAccountPrimary"]["ReplicationStatus"] == "InSync"
+    owner_sm.delete_resource_policy(SecretId=replica)
+    listed = b["sm"].list_resource_policies(SecretId=replica)["ResourcePolicies"]
+    assert listed == [{"PolicyName": "cross-account-replication"}]

@@ -55,7 +55,10 @@ def test_list_filters_sort_and_pages(sm: Any) -> None:
             Description="even" if i % 2 == 0 else "odd",
             Tags=[{"Key": "team", "Value": f"t{i}"}],
         )
-    names = lambda entries: [e["Name"] for e in entries]  # noqa: E731
+
+    def names(entries: list[dict[str, Any]]) -> list[str]:
+        return [e["Name"] for e in entries]
+
     listed = sm.list_secrets(Filters=[{"Key": "name", "Values": [prefix]}], SortBy="name")["SecretList"]
     assert names(listed) == [f"{prefix}/s{i}" for i in range(5)]
     desc = sm.list_secrets(Filters=[{"Key": "name", "Values": [prefix]}], SortBy="name", SortOrder="desc")

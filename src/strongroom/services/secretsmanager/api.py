@@ -3,11 +3,15 @@
 The handlers live in mixins named for their domain, stacked in one line of inheritance:
 
     SecretsBase        finding, authorizing, describing, KMS envelope, events   (base.py)
-    SecretsApi         create, describe, list, update, delete, restore, tags    (secrets_api.py)
+    SecretsApi         create (also a cross-account replica), describe, list,   (secrets_api.py)
+                       update, delete, restore, tags
     ValuesApi          get, batch get, put, versions, labels, random passwords  (values_api.py)
     RotationApi        rotate, cancel, scheduled and running rotations          (rotation_api.py)
-    ReplicationApi     replicate, remove regions, stop replication              (replication_api.py)
-    SecretsManagerApi  + resource policies                                      (policy_api.py)
+    ReplicationApi     to other regions: replicate, remove regions;             (replication_api.py)
+                       to other accounts: associate, disassociate a replica;
+                       stop replication (promote a replica of either kind)
+    SecretsManagerApi  + resource policies (default; a cross-account replica's  (policy_api.py)
+                       managed cross-account-replication policy, read-only)
 
 `MeteredApi` counts every request for the cost meter (usage.py prices it).
 

@@ -30,6 +30,7 @@ from strongroom.core.iam.principals import root_principal
 from strongroom.services.secretsmanager import envelope, records
 from strongroom.services.secretsmanager.errors import (
     MARKED_FOR_DELETION,
+    ON_CROSS_ACCOUNT_REPLICA,
     ON_REPLICA,
     invalid_request,
     not_found,
@@ -80,8 +81,14 @@ class SecretsBase(ServiceApi):
         context_keys: dict[str, Any] | None = None,
         live: bool = False,
         primary: bool = False,
+        sets_value: bool = False,
     ) -> Secret:
-        """The secret a SecretId names, once the caller may perform `action` on it."""
+        """The secret a SecretId names, once the caller may perform `action` on it.
+
+        `live`: refuse a secret scheduled for deletion. `primary`: refuse a region replica.
+        `sets_value`: the operation sets what a linked cross-account replica takes from its
+        primary (versions, labels, description, type); refuse it there, or the primary's next
+        change would silently overwrite it."""
         ref = self.ref(ctx, secret_id)
         with ctx.kernel.db.read() as conn:
             secret = records.find(conn, ref)
@@ -92,6 +99,8 @@ class SecretsBase(ServiceApi):
             raise invalid_request(MARKED_FOR_DELETION)
         if primary and secret.is_replica:
             raise invalid_request(ON_REPLICA)
+        if sets_value and secret.follows_cross_account_primary:
+            raise invalid_request(ON_CROSS_ACCOUNT_REPLICA)
         return secret
 
     @staticmethod

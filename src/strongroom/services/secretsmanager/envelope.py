@@ -43,6 +43,14 @@ def _aad(arn: str, version_id: str, is_binary: bool) -> bytes:
     return canonical_aad(_AAD_LABEL, arn, version_id, "binary" if is_binary else "string")
 
 
+def encrypt_value(data_key: bytes, *, arn: str, version_id: str, value: bytes, is_binary: bool) -> bytes:
+    """A version's value encrypted under a plaintext data key, bound to its secret, version and
+    type: the ciphertext `open_value` opens. For a caller that got the data key from KMS some
+    other way than `seal` (a cross-account replica's key takes kms:Encrypt, not GenerateDataKey);
+    the caller drops the data key afterwards."""
+    return AesGcmKey(data_key).encrypt(value, _aad(arn, version_id, is_binary))
+
+
 def seal(
     ctx: RequestContext,
     *,
@@ -66,8 +74,9 @@ def seal(
         )
     except AWSError as error:
         raise _kms_error(error, encrypting=True) from None
-    data_key = bytes(result["Plaintext"])
-    ciphertext = AesGcmKey(data_key).encrypt(value, _aad(arn, version_id, is_binary))
+    ciphertext = encrypt_value(
+        bytes(result["Plaintext"]), arn=arn, version_id=version_id, value=value, is_binary=is_binary
+    )
     return Sealed(str(result["KeyId"]), bytes(result["CiphertextBlob"]), ciphertext)
 
 

@@ -58,3 +58,8 @@ def kms_access_denied() -> ServiceError:
 
 MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion."
 ON_REPLICA = "Operation not permitted on a replica secret. Call must be made in primary secret's region."
+ON_CROSS_ACCOUNT_REPLICA = (
+    "Operation not permitted on a cross-account replica secret: its value, staging labels, description "
+    "and type come from its primary secret. Make the change on the primary secret, or call "
+    "StopReplicationToReplica on this secret first."
+)

@@ -16,6 +16,7 @@ from strongroom.services.secretsmanager.tables import secrets, stages, versions
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
 PENDING = "AWSPENDING"
+DETACHED = "Detached"  # the cross-account ReplicationStatus once either side stopped replication
 MAX_VERSIONS = 100
 MAX_LABELS_PER_VERSION = 20
 # AWS removes unlabelled versions beyond 100, but never one created less than a day ago.
@@ -63,6 +64,15 @@ class Secret:
     def cross_account_primary_arn(self) -> str | None:
         """The primary a cross-account replica names (linked or detached), or None."""
         return None if self.cross_account_primary is None else self.cross_account_primary["PrimarySecretARN"]
+
+    @property
+    def follows_cross_account_primary(self) -> bool:
+        """A cross-account replica still linked to its primary (any status but Detached): its
+        versions, labels, description and type are the primary's, so its owner may not set them."""
+        return (
+            self.cross_account_primary is not None
+            and self.cross_account_primary["ReplicationStatus"] != DETACHED
+        )
 
     @property
     def tag_map(self) -> dict[str, str]:

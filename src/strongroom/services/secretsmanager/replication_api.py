@@ -10,8 +10,10 @@ tags, resource policy). The primary's `replicas` list holds each region's status
 
 A cross-account replica is a secret the other account created with `CrossAccountPrimaryARN`,
 under a customer managed key of its own. Once the primary's account associates it, it follows
-the primary's values, labels, description and type; its tags, resource policy, key and
-lifecycle stay its own. Its versions are re-encrypted by the identity AWS documents: the
+the primary's values, labels, description and type, and until it is Detached its own account
+cannot set them (`SecretsBase.load(sets_value=True)`); its tags, resource policy, key and
+lifecycle stay its own. Its managed `cross-account-replication` policy is in policies.py.
+Its versions are re-encrypted by the identity AWS documents: the
 replication role if one was given (assumed through STS by secretsmanager.amazonaws.com), else
 the caller who changed the primary — kms:Decrypt on the primary's key, kms:Encrypt on the
 replica's. Accounts on one Strongroom node form no organization (there is no Organizations
@@ -20,7 +22,6 @@ service), so `ReplicaRestriction` is accepted either way and the permission chai
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -31,10 +32,9 @@ from sqlalchemy import Connection
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AccessDenied, AWSError
-from strongroom.core.crypto import AesGcmKey
 from strongroom.core.crypto.randomness import random_bytes
 from strongroom.core.iam.principals import Principal, service_principal
-from strongroom.services.secretsmanager import envelope, records
+from strongroom.services.secretsmanager import envelope, policies, records
 from strongroom.services.secretsmanager.base import SERVICE_HOST, Request, Result, replication_status
 from strongroom.services.secretsmanager.errors import (
     MARKED_FOR_DELETION,
@@ -45,7 +45,7 @@ from strongroom.services.secretsmanager.errors import (
     not_found,
 )
 from strongroom.services.secretsmanager.names import SecretRef, in_region, parse_secret_id
-from strongroom.services.secretsmanager.records import Secret, Version
+from strongroom.services.secretsmanager.records import DETACHED, Secret, Version
 from strongroom.services.secretsmanager.rotation_api import RotationApi
 
 _IN_SYNC = "Replication succeeded"
@@ -53,8 +53,7 @@ _NAME_TAKEN = "Failed to replicate secret: a secret with this name already exist
 Plaintexts = dict[str, tuple[bytes, bool]]
 Sealer = Callable[[str, bytes, bool], envelope.Sealed]
 
-IN_SYNC, FAILED, PENDING, DETACHED = "InSync", "Failed", "Pending", "Detached"
-REPLICATION_POLICY = "cross-account-replication"
+IN_SYNC, FAILED, PENDING = "InSync", "Failed", "Pending"
 _ROLE_ARN = r"arn:aws[a-z-]*:iam::(\d{12}):role/.+"
 _SESSION_NAME = "secretsmanager-replication"
 _STOPPED_BY_PRIMARY = "Replication was stopped by the primary secret's account."
@@ -352,7 +351,12 @@ class ReplicationApi(RotationApi):
     def _stop_cross_account(self, ctx: RequestContext, replica: Secret) -> Result:
         """Promote a cross-account replica to a standalone secret; the primary sees it Detached."""
         # AWS removes the managed cross-account-replication policy, hence this permission too.
-        self.authorize_secret(ctx, "secretsmanager:DeleteResourcePolicy", replica)
+        self.authorize_secret(
+            ctx,
+            "secretsmanager:DeleteResourcePolicy",
+            replica,
+            {"secretsmanager:PolicyName": policies.REPLICATION_POLICY},
+        )
         with ctx.kernel.db.write() as conn:
             records.update_secret(conn, replica.secret_id, cross_account_primary=None)
             primary = records.by_arn(conn, replica.cross_account_primary_arn or "", for_update=True)
@@ -382,7 +386,7 @@ class ReplicationApi(RotationApi):
         ctx.authorize(
             action,
             replica.arn,
-            resource_policy=_with_replication_policy(replica),
+            resource_policy=policies.with_replication_policy(replica),
             resource_account=replica.account_id,
             resource_tags=replica.tag_map,
             context_keys=keys,
@@ -584,40 +588,6 @@ def _mirror_versions(
 # -- cross-account pieces ----------------------------------------------------------------------------
 
 
-def replication_policy(replica: Secret) -> dict[str, Any] | None:
-    """The managed `cross-account-replication` resource policy AWS attaches to a cross-account
-    replica: it lets the primary's account accept replication into it."""
-    primary_arn = replica.cross_account_primary_arn
-    if primary_arn is None:
-        return None
-    partition, account = primary_arn.split(":")[1], primary_arn.split(":")[4]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "CrossAccountReplication",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-                "Action": "secretsmanager:AcceptCrossAccountReplication",
-                "Resource": "*",
-            }
-        ],
-    }
-
-
-def _with_replication_policy(replica: Secret) -> str | None:
-    managed = replication_policy(replica)
-    if managed is None:
-        return replica.resource_policy
-    if replica.resource_policy is None:
-        return json.dumps(managed)
-    own = json.loads(replica.resource_policy)
-    statements = own.get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    return json.dumps({**own, "Statement": [*statements, *managed["Statement"]]})
-
-
 def replica_key_arn(replica: Secret) -> str:
     """The replica's KMS key as an ARN: the primary's account can only name it that way."""
     key = replica.kms_key_id or envelope.DEFAULT_KEY
@@ -643,7 +613,9 @@ def _seal_with_encrypt(
             "EncryptionContext": envelope.encryption_context(arn, version_id),
         },
     )
-    ciphertext = AesGcmKey(data_key).encrypt(value, envelope._aad(arn, version_id, is_binary))
+    ciphertext = envelope.encrypt_value(
+        data_key, arn=arn, version_id=version_id, value=value, is_binary=is_binary
+    )
     return envelope.Sealed(str(result["KeyId"]), bytes(result["CiphertextBlob"]), ciphertext)
 
 

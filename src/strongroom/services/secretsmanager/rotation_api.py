@@ -69,6 +69,7 @@ class RotationApi(ValuesApi):
             context_keys=keys,
             live=True,
             primary=True,
+            sets_value=True,
         )
         function_arn = request.get("RotationLambdaARN") or secret.rotation_lambda_arn
         if not function_arn:
@@ -168,6 +169,7 @@ class RotationApi(ValuesApi):
             or secret.deleted_at is not None
             or not secret.rotation_enabled
             or secret.is_replica
+            or secret.follows_cross_account_primary
         ):
             return
         now = self.kernel.clock.now()

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from strongroom.aws.context import RequestContext
 from strongroom.core.scheduler import Job
-from strongroom.services.secretsmanager import envelope, listing, records, tags
+from strongroom.services.secretsmanager import envelope, listing, policies, records, tags
 from strongroom.services.secretsmanager.base import Request, Result, SecretsBase
 from strongroom.services.secretsmanager.errors import (
     exists,
@@ -23,6 +23,8 @@ from strongroom.services.secretsmanager.records import CURRENT, Secret
 PURGE_JOB = "secretsmanager/purge"
 DEFAULT_RECOVERY_DAYS = 30
 _DEFAULT_ALIAS_NAME = ":alias/aws/secretsmanager"
+# What a linked cross-account replica takes from its primary, of what UpdateSecret can set.
+_FROM_THE_PRIMARY = ("SecretString", "SecretBinary", "Description", "Type")
 _ALREADY_DELETED = (
     "You can't perform this operation on the secret because it was already scheduled for deletion."
 )
@@ -79,7 +81,14 @@ class SecretsApi(SecretsBase):
         )
         if cross_account_primary is not None:
             # AWS attaches the managed cross-account-replication policy to the new replica.
-            ctx.authorize("secretsmanager:PutResourcePolicy", arn, context_keys={"secretsmanager:Name": name})
+            ctx.authorize(
+                "secretsmanager:PutResourcePolicy",
+                arn,
+                context_keys={
+                    "secretsmanager:Name": name,
+                    "secretsmanager:PolicyName": policies.REPLICATION_POLICY,
+                },
+            )
         version_id = request.get("ClientRequestToken") or str(uuid.uuid4())
         with ctx.kernel.db.read() as conn:
             existing = records.find(conn, SecretRef(ctx.account_id, ctx.region, None, name))
@@ -220,8 +229,11 @@ class SecretsApi(SecretsBase):
             context_keys=keys,
             live=True,
             primary=True,
+            sets_value=any(request.get(m) is not None for m in _FROM_THE_PRIMARY),
         )
         value = value_of(request)
+        if "KmsKeyId" in request and secret.cross_account_primary is not None:
+            _check_replica_key(request["KmsKeyId"] or "")
         changes: dict[str, Any] = {}
         if request.get("Description") is not None:
             changes["description"] = request["Description"]
@@ -369,7 +381,7 @@ class SecretsApi(SecretsBase):
         associated = [
             e["ReplicaSecretARN"]
             for e in secret.cross_account_replicas
-            if e["ReplicationStatus"] != "Detached"
+            if e["ReplicationStatus"] != records.DETACHED
         ]
         if associated:
             raise invalid_request(
@@ -485,7 +497,10 @@ def _check_replica_request(ctx: RequestContext, request: Request, primary_arn: s
             "The primary secret must be in a different account. To replicate within your account, "
             "use ReplicateSecretToRegions."
         )
-    key = request.get("KmsKeyId") or ""
+    _check_replica_key(request.get("KmsKeyId") or "")
+
+
+def _check_replica_key(key: str) -> None:
     if not key or key.removeprefix("arn:").endswith(_DEFAULT_ALIAS_NAME) or key == envelope.DEFAULT_KEY:
         raise invalid_parameter(
             "A cross-account replica secret must be encrypted with a customer managed KMS key: specify "

@@ -168,6 +168,7 @@ class ValuesApi(SecretsApi):
             context_keys={"secretsmanager:VersionId": version_id},
             live=True,
             primary=True,
+            sets_value=True,
         )
         value = value_of(request)
         if value is None:
@@ -243,6 +244,7 @@ class ValuesApi(SecretsApi):
             context_keys={"secretsmanager:VersionStage": stage},
             live=True,
             primary=True,
+            sets_value=True,
         )
         with ctx.kernel.db.write() as conn:
             current = records.by_id(conn, secret.secret_id, for_update=True)
