@@ -7,6 +7,7 @@ of the always-secret names below; blobs (plaintexts, ciphertexts) are never reco
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from botocore.model import OperationModel, Shape
@@ -37,7 +38,7 @@ def redact(shape: Shape | None, value: Any) -> Any:
     """A JSON-safe copy of `value` with sensitive members hidden and blobs dropped."""
     if value is None:
         return None
-    if shape is not None and shape.metadata.get("sensitive"):
+    if shape is not None and _is_sensitive(shape):
         return REDACTED
     if isinstance(value, bytes):
         return None
@@ -45,23 +46,47 @@ def redact(shape: Shape | None, value: Any) -> Any:
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, dict):
         out: dict[str, Any] = {}
-        members = getattr(shape, "members", None) if shape is not None else None
+        plan = _members(shape)
         for key, item in value.items():
-            if shape is not None and shape.type_name == "map":
-                member_shape = getattr(shape, "value", None)
-            else:
-                member_shape = members.get(key) if members else None
-            if str(key).lower() in _SECRET_NAMES and not isinstance(item, dict | list):
-                out[_camel(key, shape)] = REDACTED
+            found = plan.get(key)
+            if found is None:
+                found = _member_plan(shape, key)
+            name, member_shape, secret = found
+            if secret and not isinstance(item, dict | list):
+                out[name] = REDACTED
                 continue
             cleaned = redact(member_shape, item)
             if cleaned is not None:
-                out[_camel(key, shape)] = cleaned
+                out[name] = cleaned
         return out
     if isinstance(value, list):
         member = getattr(shape, "member", None) if shape is not None else None
         return [redact(member, v) for v in value]
     return value
+
+
+_MemberPlan = tuple[str, Shape | None, bool]  # recorded name, shape, always-secret name
+
+
+@lru_cache(maxsize=8192)
+def _is_sensitive(shape: Shape) -> bool:
+    return bool(shape.metadata.get("sensitive"))
+
+
+@lru_cache(maxsize=8192)
+def _members(shape: Shape | None) -> dict[str, _MemberPlan]:
+    """How each modelled member of a structure is recorded (model shapes live for the process)."""
+    members = getattr(shape, "members", None) if shape is not None and shape.type_name != "map" else None
+    return {key: _member_plan(shape, key) for key in members or ()}
+
+
+def _member_plan(shape: Shape | None, key: str) -> _MemberPlan:
+    if shape is not None and shape.type_name == "map":
+        member_shape = getattr(shape, "value", None)
+    else:
+        members = getattr(shape, "members", None) if shape is not None else None
+        member_shape = members.get(key) if members else None
+    return _camel(key, shape), member_shape, str(key).lower() in _SECRET_NAMES
 
 
 def _camel(key: str, shape: Shape | None) -> str:

@@ -9,7 +9,6 @@ lines of that instant may not be. A clean shutdown flushes everything.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, select
 from sqlalchemy.sql import Select
 
@@ -172,7 +172,7 @@ class AuditTrail:
                             "read_only": e.read_only,
                             "username": e.username,
                             "access_key_id": e.access_key_id,
-                            "record": json.dumps(e.record, separators=(",", ":"), default=str),
+                            "record": orjson.dumps(e.record, default=str).decode(),
                         }
                         for e in batch
                     ],
