@@ -248,6 +248,35 @@ def request_lines(prices: PriceList, counts: dict[tuple[str, str], int]) -> list
     return lines
 
 
+@dataclass(frozen=True)
+class ResourceMonths:
+    """Prorated months of one billed kind of resource (keys, secrets …) by (account, region)."""
+
+    description: str
+    unit: str
+    price: str  # the PriceList entry
+    months: dict[tuple[str, str], Decimal]
+
+
+def account_lines(
+    prices: PriceList,
+    resources: list[ResourceMonths],
+    requests: dict[str, dict[tuple[str, str], int]],
+) -> dict[str, list[Line]]:
+    """Each account's priced lines: its resource-months by kind and Region, then its requests."""
+    accounts = sorted({a for r in resources for a, _ in r.months} | set(requests))
+    report: dict[str, list[Line]] = {}
+    for acct in accounts:
+        lines = [
+            priced_line(r.description, region, months, r.unit, prices.price(r.price))
+            for r in resources
+            for (a, region), months in sorted(r.months.items())
+            if a == acct and months
+        ]
+        report[acct] = lines + request_lines(prices, requests.get(acct, {}))
+    return report
+
+
 def service_document(
     service: str, prices: PriceList, accounts: dict[str, list[Line]], account: str | None = None
 ) -> dict[str, Any]:

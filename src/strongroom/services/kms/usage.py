@@ -23,12 +23,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from strongroom.core.metering import (
-    Line,
     PriceList,
+    ResourceMonths,
+    account_lines,
     period_bounds,
-    priced_line,
     prorated_months,
-    request_lines,
     requests_by_account,
     service_document,
 )
@@ -89,27 +88,16 @@ def kms_usage(
             rotation_months[(key.account_id, key.region)] += prorated_months(rotated_at, until, period, now)
 
     requests = requests_by_account(conn, "kms", period, account)
-
-    accounts = sorted({a for a, _ in key_months} | {a for a, _ in rotation_months} | set(requests))
-    report: dict[str, list[dict[str, Any]]] = {}
-    for acct in accounts:
-        lines: list[Line] = []
-        for (a, region), months in sorted(key_months.items()):
-            if a == acct and months:
-                lines.append(
-                    priced_line(
-                        "Customer managed KMS keys", region, months, "key-month", prices.price("key_month")
-                    )
-                )
-        for (a, region), months in sorted(rotation_months.items()):
-            if a == acct and months:
-                lines.append(
-                    priced_line("Rotated key material (first two rotations)", region, months, "key-month",
-                          prices.price("rotation_month"))
-                )  # fmt: skip
-        lines += request_lines(prices, requests.get(acct, {}))
-        report[acct] = lines
-    return report
+    return account_lines(
+        prices,
+        [
+            ResourceMonths("Customer managed KMS keys", "key-month", "key_month", key_months),
+            ResourceMonths(
+                "Rotated key material (first two rotations)", "key-month", "rotation_month", rotation_months
+            ),
+        ],
+        requests,
+    )
 
 
 def usage_document(

@@ -22,10 +22,10 @@ from sqlalchemy import Connection, select
 from strongroom.core.metering import (
     Line,
     PriceList,
+    ResourceMonths,
+    account_lines,
     period_bounds,
-    priced_line,
     prorated_months,
-    request_lines,
     requests_by_account,
     service_document,
 )
@@ -54,17 +54,10 @@ def secretsmanager_usage(
         secret_months[(row.account_id, row.region)] += prorated_months(
             row.created_at, row.deleted_at, period, now
         )
-    requests = requests_by_account(conn, SERVICE, period, account)
-    report: dict[str, list[Line]] = {}
-    for acct in sorted({a for a, _ in secret_months} | set(requests)):
-        lines = [
-            priced_line(prices.prices["secret_month"]["description"], region, months, "secret-month",
-                        prices.price("secret_month"))
-            for (a, region), months in sorted(secret_months.items())
-            if a == acct and months
-        ]  # fmt: skip
-        report[acct] = lines + request_lines(prices, requests.get(acct, {}))
-    return report
+    secret = ResourceMonths(
+        prices.prices["secret_month"]["description"], "secret-month", "secret_month", secret_months
+    )
+    return account_lines(prices, [secret], requests_by_account(conn, SERVICE, period, account))
 
 
 def usage_document(

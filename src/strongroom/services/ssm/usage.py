@@ -23,10 +23,10 @@ from sqlalchemy import Connection, func, select
 from strongroom.core.metering import (
     Line,
     PriceList,
+    ResourceMonths,
+    account_lines,
     period_bounds,
-    priced_line,
     prorated_months,
-    request_lines,
     requests_by_account,
     service_document,
 )
@@ -64,17 +64,13 @@ def ssm_usage(
     for row in conn.execute(query):
         start = row.advanced_since or row.created_at
         parameter_months[(row.account_id, row.region)] += prorated_months(start, None, period, now)
-    requests = requests_by_account(conn, SERVICE, period, account)
-    report: dict[str, list[Line]] = {}
-    for acct in sorted({a for a, _ in parameter_months} | set(requests)):
-        lines = [
-            priced_line(prices.prices["advanced_parameter_month"]["description"], region, months,
-                        "parameter-month", prices.price("advanced_parameter_month"))
-            for (a, region), months in sorted(parameter_months.items())
-            if a == acct and months
-        ]  # fmt: skip
-        report[acct] = lines + request_lines(prices, requests.get(acct, {}))
-    return report
+    advanced = ResourceMonths(
+        prices.prices["advanced_parameter_month"]["description"],
+        "parameter-month",
+        "advanced_parameter_month",
+        parameter_months,
+    )
+    return account_lines(prices, [advanced], requests_by_account(conn, SERVICE, period, account))
 
 
 def usage_document(
