@@ -8,12 +8,13 @@ own: the health check and, in dev mode only, the dev clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from strongroom import __version__
@@ -99,7 +100,7 @@ class StrongroomApp:
             else:
                 loop = asyncio.get_running_loop()
                 response = await loop.run_in_executor(self._executor, gateway.handle, request)
-        await _send_response(send, response)
+        await _send_response(send, response, receive, self._executor)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -211,12 +212,64 @@ def _signed_payload_hash(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-async def _send_response(send: Any, response: HttpResponse) -> None:
+async def _send_response(send: Any, response: HttpResponse, receive: Any, executor: Executor) -> None:
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    if response.stream is not None:
+        await _send_stream(send, response, headers, receive, executor)
+        return
     if not any(k.lower() == b"content-length" for k, _ in headers):
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
+
+
+async def _send_stream(
+    send: Any, response: HttpResponse, headers: list[tuple[bytes, bytes]], receive: Any, executor: Executor
+) -> None:
+    """Send a streamed body chunk by chunk, each produced on a worker thread while the previous one
+    is written (producing a chunk may read and decrypt a MiB, too long for the event loop).
+
+    The stream is closed however the response ends, and no chunk is produced once the client has
+    gone. A stream that fails after the headers were sent cannot answer with an error any more:
+    the response is left incomplete, uvicorn closes the connection, and the client sees a body
+    shorter than its Content-Length.
+    """
+    stream = response.stream
+    assert stream is not None
+    if not any(k.lower() == b"content-length" for k, _ in headers):
+        headers.append((b"content-length", str(response.stream_length).encode()))
+    gone = asyncio.ensure_future(_disconnected(receive))
+    pending = executor.submit(next, stream, None)
+    try:
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        while True:
+            chunk = await asyncio.wrap_future(pending)
+            if chunk is None:
+                await send({"type": "http.response.body", "body": b""})
+                return
+            if gone.done():
+                return
+            pending = executor.submit(next, stream, None)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except Exception as failure:
+        log.error("response stream failed after its headers were sent, connection aborted: %r", failure)
+    finally:
+        gone.cancel()
+        # Closed on the thread that last produced a chunk, once it has: never while it runs.
+        pending.add_done_callback(lambda _: _close_stream(response))
+
+
+async def _disconnected(receive: Any) -> None:
+    with contextlib.suppress(Exception):  # a receive that fails means the client is gone too
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def _close_stream(response: HttpResponse) -> None:
+    try:
+        response.close_stream()
+    except Exception:
+        log.exception("could not close a response stream")
 
 
 def app_factory() -> StrongroomApp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -105,8 +106,23 @@ class HttpRequest:
 
 @dataclass
 class HttpResponse:
-    """One HTTP response to send back whole (headers and body in a single write)."""
+    """One HTTP response: its headers and `body` sent in a single write, or, when `stream` is set,
+    its headers and then each chunk `stream` yields, as it is produced.
+
+    A stream (an S3 GetObject of a large object) carries `stream_length` bytes in all, the
+    Content-Length announced before the first chunk; the server pulls each chunk on a worker
+    thread and closes the stream (`close_stream`) once sent, on a failure, or when the client
+    goes. A stream that fails after its headers were sent can only abort the connection.
+    """
 
     status: int = 200
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+    stream: Iterator[bytes] | None = None
+    stream_length: int = 0
+
+    def close_stream(self) -> None:
+        """Release what the stream holds (open files, keys); safe to call more than once."""
+        close = getattr(self.stream, "close", None)
+        if callable(close):
+            close()

@@ -14,7 +14,7 @@ import base64
 import json
 import re
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -418,6 +418,8 @@ class RestProtocol(Protocol):
         shape = operation.output_shape
         status, headers = write_bound_members(operation, shape, result)
         body = b""
+        stream: Iterator[bytes] | None = None
+        stream_length = 0
         content_type: str | None = self.content_type
         if shape is not None:
             payload = shape.serialization.get("payload")
@@ -430,6 +432,8 @@ class RestProtocol(Protocol):
                         body = value.encode("utf-8")
                     elif isinstance(value, bytes | bytearray):
                         body = bytes(value)
+                    elif member.type_name == "blob" and isinstance(value, Iterable):
+                        stream, stream_length = _blob_stream(value, headers)
                 elif value is not None:
                     body = self.write_payload(operation, payload, member, value)
             else:
@@ -440,7 +444,9 @@ class RestProtocol(Protocol):
             headers["Content-Type"] = content_type
         for name, value in self.request_id_headers(request_id):
             headers[name] = value
-        return HttpResponse(status=status, headers=headers, body=body)
+        return HttpResponse(
+            status=status, headers=headers, body=body, stream=stream, stream_length=stream_length
+        )
 
     @abstractmethod
     def write_payload(self, operation: OperationModel, name: str, shape: Shape, value: Any) -> bytes:
@@ -453,6 +459,24 @@ class RestProtocol(Protocol):
     @abstractmethod
     def request_id_headers(self, request_id: str) -> list[tuple[str, str]]:
         """The headers that carry the request id."""
+
+
+def _blob_stream(value: Iterable[bytes], headers: Headers) -> tuple[Iterator[bytes], int]:
+    """A blob payload the handler produces chunk by chunk, and its length in bytes.
+
+    The length is the value's own (`len`) or the Content-Length the result's members set: a
+    stream whose length nobody knows would need chunked transfer encoding, which S3's clients do
+    not expect of a GetObject.
+    """
+    declared = headers.get("content-length")
+    if isinstance(value, Sized):
+        length = len(value)
+    elif declared is not None and declared.isdigit():
+        length = int(declared)
+    else:
+        raise TypeError("a streamed payload needs a length: len() or a Content-Length member")
+    headers["Content-Length"] = str(length)
+    return iter(value), length
 
 
 def _utf8(body: bytes) -> str:

@@ -26,7 +26,7 @@ from strongroom.services.s3.errors import (
     precondition_failed,
 )
 from strongroom.services.s3.replication import enqueue_if_replicated
-from strongroom.services.s3.storage import CorruptObject, ObjectStore, Piece
+from strongroom.services.s3.storage import SEGMENT_SIZE, CorruptObject, ObjectStore, Piece, PlaintextStream
 from strongroom.services.s3.versions import NULL_VERSION, NewVersion, Version
 
 Request = dict[str, Any]
@@ -342,8 +342,13 @@ class ObjectsApi:
         else:
             span = parse_range(request.get("Range"), version.size)
         start, end = span if span is not None else (0, version.size)
+        body: bytes | PlaintextStream
         try:
-            body = self.store.read(keys, version.data_id, version.pieces, start, end)
+            if end - start > SEGMENT_SIZE:
+                # Sent while it is decrypted; its first segment is checked here, the rest as sent.
+                body = self.store.stream(keys, version.data_id, version.pieces, start, end)
+            else:
+                body = self.store.read(keys, version.data_id, version.pieces, start, end)
         except CorruptObject:
             raise ServiceError(
                 "InternalError", "We encountered an internal error. Please try again.", status=500

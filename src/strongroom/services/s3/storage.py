@@ -20,7 +20,7 @@ import io
 import os
 import secrets
 import struct
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +70,38 @@ def _aad(data_id: str, part: int, index: int, final: bool, layer: int) -> bytes:
     )
 
 
+class PlaintextStream:
+    """Plaintext bytes of an object, read and decrypted one segment (1 MiB) at a time as they are
+    pulled, each authenticated before it is handed out; `len()` is the whole length.
+
+    The first segment is opened when the stream is made, so a missing file or a corrupt first
+    segment fails then (and the request with an error); later segments fail when they are pulled.
+    """
+
+    def __init__(self, segments: Generator[bytes, None, None], length: int) -> None:
+        self._segments = segments
+        self._length = length
+        self._first: bytes | None = next(segments, None)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> PlaintextStream:
+        return self
+
+    def __next__(self) -> bytes:
+        first = self._first
+        if first is not None:
+            self._first = None
+            return first
+        return next(self._segments)
+
+    def close(self) -> None:
+        """Close the piece file being read (the stream may be dropped before its end)."""
+        self._first = None
+        self._segments.close()
+
+
 class ObjectStore:
     """Writes and reads pieces under one directory."""
 
@@ -93,7 +125,8 @@ class ObjectStore:
                 chunk: bytes | memoryview = view[index * SEGMENT_SIZE : (index + 1) * SEGMENT_SIZE]
                 final = index == count - 1
                 for layer, key in enumerate(keys, start=1):
-                    chunk = key.encrypt(bytes(chunk), _aad(data_id, part, index, final, layer))
+                    # AesGcmKey.encrypt takes any buffer: the body's segment is not copied first.
+                    chunk = key.encrypt(cast(bytes, chunk), _aad(data_id, part, index, final, layer))
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
@@ -104,7 +137,17 @@ class ObjectStore:
         self, keys: Sequence[AesGcmKey], data_id: str, pieces: Sequence[Piece], start: int, end: int
     ) -> bytes:
         """Plaintext bytes [start, end) of the object made of `pieces`."""
-        out: list[bytes] = []
+        return b"".join(self._segments(keys, data_id, pieces, start, end))
+
+    def stream(
+        self, keys: Sequence[AesGcmKey], data_id: str, pieces: Sequence[Piece], start: int, end: int
+    ) -> PlaintextStream:
+        """Plaintext bytes [start, end) of the object made of `pieces`, one segment at a time."""
+        return PlaintextStream(self._segments(keys, data_id, pieces, start, end), end - start)
+
+    def _segments(
+        self, keys: Sequence[AesGcmKey], data_id: str, pieces: Sequence[Piece], start: int, end: int
+    ) -> Generator[bytes, None, None]:
         offset = 0
         for piece in pieces:
             piece_start, piece_end = offset, offset + piece.size
@@ -112,42 +155,44 @@ class ObjectStore:
             if piece_end <= start or piece_start >= end or piece.size == 0:
                 continue
             lo, hi = max(start, piece_start) - piece_start, min(end, piece_end) - piece_start
-            out.append(self._read_piece(keys, data_id, piece, lo, hi))
-        return b"".join(out)
+            yield from self._piece_segments(keys, data_id, piece, lo, hi)
 
-    def _read_piece(self, keys: Sequence[AesGcmKey], data_id: str, piece: Piece, lo: int, hi: int) -> bytes:
+    def _piece_segments(
+        self, keys: Sequence[AesGcmKey], data_id: str, piece: Piece, lo: int, hi: int
+    ) -> Generator[bytes, None, None]:
+        """The plaintext of bytes [lo, hi) of one piece, each segment authenticated before it is
+        yielded."""
         stride = SEGMENT_SIZE + _LAYER_OVERHEAD * len(keys)
         count = max(1, -(-piece.size // SEGMENT_SIZE))
         first, last = lo // SEGMENT_SIZE, (hi - 1) // SEGMENT_SIZE
-        plain: list[bytes] = []
         try:
-            with open(self.path(piece.file), "rb", buffering=0) as source:
-                header = source.read(_HEADER.size)
-                if len(header) != _HEADER.size or _HEADER.unpack(header) != (
-                    MAGIC,
-                    VERSION,
-                    len(keys),
-                    SEGMENT_SIZE,
-                ):
-                    raise CorruptObject("bad piece header")
-                source.seek(_HEADER.size + first * stride)
-                # One reused buffer for the ciphertext: no object-sized allocation, no slice copies.
-                buffer = bytearray(stride)
-                for index in range(first, last + 1):
-                    final = index == count - 1
-                    size = (piece.size - index * SEGMENT_SIZE if final else SEGMENT_SIZE) + (
-                        _LAYER_OVERHEAD * len(keys)
-                    )
-                    chunk = memoryview(buffer)[:size]
-                    _read_exactly(source, chunk)
-                    plain.append(self._open_segment(keys, data_id, piece.part, index, final, chunk))
+            source = open(self.path(piece.file), "rb", buffering=0)  # noqa: SIM115 - held across yields
         except FileNotFoundError:
             raise CorruptObject("piece file missing") from None
-        base = first * SEGMENT_SIZE
-        if lo - base == 0 and hi - base == sum(len(p) for p in plain):
-            return plain[0] if len(plain) == 1 else b"".join(plain)
-        joined = b"".join(plain)
-        return joined[lo - base : hi - base]
+        with source:
+            header = source.read(_HEADER.size)
+            if len(header) != _HEADER.size or _HEADER.unpack(header) != (
+                MAGIC,
+                VERSION,
+                len(keys),
+                SEGMENT_SIZE,
+            ):
+                raise CorruptObject("bad piece header")
+            source.seek(_HEADER.size + first * stride)
+            # One reused buffer for the ciphertext: no object-sized allocation, no slice copies.
+            buffer = bytearray(stride)
+            for index in range(first, last + 1):
+                final = index == count - 1
+                size = (piece.size - index * SEGMENT_SIZE if final else SEGMENT_SIZE) + (
+                    _LAYER_OVERHEAD * len(keys)
+                )
+                chunk = memoryview(buffer)[:size]
+                _read_exactly(source, chunk)
+                plain = self._open_segment(keys, data_id, piece.part, index, final, chunk)
+                base = index * SEGMENT_SIZE
+                if lo > base or hi < base + len(plain):
+                    plain = plain[max(lo - base, 0) : hi - base]
+                yield plain
 
     @staticmethod
     def _open_segment(
