@@ -59,7 +59,9 @@ class Kernel:
             authorizer=authorizer,
             scheduler=scheduler,
             audit=AuditTrail(db),
-            events=EventBus(db, clock, root, scheduler, authorizer, data_dir),
+            events=EventBus(
+                db, clock, root, scheduler, authorizer, data_dir, rules_cache=caches.named("events")
+            ),
             caches=caches,
             data_dir=data_dir,
             dev=dev,

@@ -35,10 +35,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
 
+from strongroom.core.cache import StampedCache
 from strongroom.core.clock import Clock, utcnow
 from strongroom.core.crypto import RootOfTrust
 from strongroom.core.events.delivery import ConnectionAuth, Destination, HttpDelivery, Outcome
@@ -126,12 +127,16 @@ class EventBus:
         authorizer: Authorizer,
         data_dir: Path | None,
         *,
+        rules_cache: StampedCache[object, object] | None = None,
         poll_seconds: float = 0.25,
         delivery_threads: int = 8,
         backoff_seconds: float = 10.0,
     ) -> None:
         self._db = db
         self._clock = clock
+        # Active rules with their targets per bus, read once per change rather than per batch of
+        # events: the EventBridge API drops the "events" cache after every change of a rule.
+        self._rules: StampedCache[object, object] = rules_cache or StampedCache(None, ttl=0.0)
         self._root = root
         self._authorizer = authorizer
         self._http = HttpDelivery(data_dir)
@@ -272,6 +277,14 @@ class EventBus:
 
     # -- matching ------------------------------------------------------------------------------
 
+    def _active_rules(
+        self, conn: Connection, bus: tuple[str, str, str]
+    ) -> list[tuple[Any, list[dict[str, Any]]]]:
+        def load() -> list[tuple[Any, list[dict[str, Any]]]]:
+            return _pattern_rules(conn, *bus)
+
+        return cast("list[tuple[Any, list[dict[str, Any]]]]", self._rules.get(("rules", *bus), load))
+
     def _delivery_rows(self, conn: Connection, events: Sequence[BusEvent]) -> list[dict[str, Any]]:
         now = self._clock.now()
         rules_by_bus: dict[tuple[str, str, str], list[tuple[Any, list[dict[str, Any]]]]] = {}
@@ -279,7 +292,7 @@ class EventBus:
         for item in events:
             key = (item.account, item.region, item.bus_name)
             if key not in rules_by_bus:
-                rules_by_bus[key] = _pattern_rules(conn, *key)
+                rules_by_bus[key] = self._active_rules(conn, key)
             for rule, targets in rules_by_bus[key]:
                 try:
                     matched = cached_pattern(rule.event_pattern).matches(item.event)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
+
+from strongroom.core.iam.ids import request_id
 
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 SCHEDULED_DETAIL_TYPE = "Scheduled Event"
@@ -29,7 +30,7 @@ def build_event(
     """`{version, id, detail-type, source, account, time, region, resources, detail}`."""
     return {
         "version": "0",
-        "id": event_id or str(uuid.uuid4()),
+        "id": event_id or request_id(),  # unique, not secret: no system entropy per event
         "detail-type": detail_type,
         "source": source,
         "account": account,

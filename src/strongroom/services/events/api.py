@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Connection
 
@@ -56,6 +56,19 @@ class EventsApi(ServiceApi):
     """Amazon EventBridge."""
 
     model_name = "events"
+    # The bus matches events against rules and targets kept in the "events" cache; every operation
+    # but these reads (and PutEvents, which changes no rule) drops it on every worker.
+    cache_name: ClassVar[str | None] = "events"
+    pure_reads: ClassVar[frozenset[str]] = frozenset(
+        {
+            "PutEvents", "PutPartnerEvents", "TestEventPattern", "DescribeApiDestination",
+            "DescribeArchive", "DescribeConnection", "DescribeEndpoint", "DescribeEventBus",
+            "DescribeEventSource", "DescribePartnerEventSource", "DescribeReplay", "DescribeRule",
+            "ListApiDestinations", "ListArchives", "ListConnections", "ListEndpoints", "ListEventBuses",
+            "ListEventSources", "ListPartnerEventSourceAccounts", "ListPartnerEventSources",
+            "ListReplays", "ListRuleNamesByTarget", "ListRules", "ListTagsForResource", "ListTargetsByRule",
+        }
+    )  # fmt: skip
 
     # -- event buses ---------------------------------------------------------------------------
 
