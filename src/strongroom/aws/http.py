@@ -27,7 +27,10 @@ class Headers:
         return self._index
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        values = self._lookup().get(name.lower())
+        index = self._index if self._index is not None else self._lookup()
+        values = index.get(name)  # callers mostly ask in lower case already
+        if values is None:
+            values = index.get(name.lower())
         if not values:
             return default
         return values[0] if len(values) == 1 else ",".join(values)
