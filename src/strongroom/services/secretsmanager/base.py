@@ -44,6 +44,8 @@ Request = dict[str, Any]
 Result = dict[str, Any]
 SERVICE_HOST = "secretsmanager.amazonaws.com"
 CACHE = "secretsmanager"
+# A secret version may be 64 KB of ciphertext: at most ~128 MB of them per worker.
+_CACHED_VERSIONS = 2_000
 _SECRET_TYPE = "AWS::SecretsManager::Secret"
 
 
@@ -121,7 +123,7 @@ class SecretsBase(ServiceApi):
                 return Readable(*records.with_version(conn, ref, version_id, stage))
 
         key = ("value", ref, version_id, stage)
-        return cast(Readable, self.kernel.caches.named(CACHE).get(key, load))
+        return cast(Readable, self.kernel.caches.named(CACHE, max_entries=_CACHED_VERSIONS).get(key, load))
 
     def changed(self) -> None:
         """Secrets changed outside a request's handler (after the commit): drop the read cache."""
