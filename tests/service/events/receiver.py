@@ -88,6 +88,17 @@ class Receiver:
                 self._lock.wait(left)
             return list(self.requests)
 
+    def about(self, needle: str, count: int, timeout: float = 15.0) -> list[Any]:
+        """The delivered JSON bodies that mention `needle`, once there are `count` (waits for them)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r.json() for r in list(self.requests) if needle.encode() in r.body]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} events about {needle}, got {found}")
+            time.sleep(0.1)
+
     def quiet_for(self, seconds: float) -> int:
         """How many requests arrive in the next `seconds` (used to show nothing does)."""
         before = len(self.requests)

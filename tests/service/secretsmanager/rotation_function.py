@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
+
+from tests.support.server import ServerProcess
 
 
 class RotationFunction:
@@ -76,3 +79,22 @@ class RotationFunction:
             self.client.update_secret_version_stage(
                 SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current
             )
+
+
+R = TypeVar("R", bound=RotationFunction)
+
+
+def registered(server: ServerProcess, account_id: str, rotator: R, label: str) -> Iterator[tuple[R, str]]:
+    """Register `rotator` as a "Lambda" ARN in the server's rotation-function registry (a module
+    fixture yields from this), and close it afterwards."""
+    arn = f"arn:aws:lambda:us-east-1:{account_id}:function:{label}-{uuid.uuid4().hex[:8]}"
+    registry = server.data_dir / "rotation-functions.json"
+    entries = json.loads(registry.read_text()) if registry.exists() else {}
+    entries[arn] = rotator.url
+    tmp = registry.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
+    tmp.write_text(json.dumps(entries))
+    tmp.replace(registry)
+    try:
+        yield rotator, arn
+    finally:
+        rotator.close()

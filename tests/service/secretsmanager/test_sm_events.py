@@ -8,9 +8,6 @@ the CloudTrail record as their detail; neither ever carries a secret value.
 
 from __future__ import annotations
 
-import json
-import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +16,7 @@ import pytest
 from tests.service.events.conftest import wire
 from tests.service.events.receiver import Receiver, running_receiver
 from tests.service.secretsmanager.conftest import code_of, error_of
-from tests.service.secretsmanager.rotation_function import RotationFunction
+from tests.service.secretsmanager.rotation_function import RotationFunction, registered
 from tests.support.server import ServerProcess
 
 SECRET_VALUE = "never-on-the-bus-8812"
@@ -40,26 +37,7 @@ def events(make_client: Any, account_id: str) -> Any:
 def function(sm: Any, account_id: str, server: ServerProcess) -> Iterator[tuple[RotationFunction, str]]:
     rotator = RotationFunction(sm)
     rotator.new_value = lambda token: f"{SECRET_VALUE}-{token}"
-    arn = f"arn:aws:lambda:us-east-1:{account_id}:function:events-{uuid.uuid4().hex[:8]}"
-    registry = server.data_dir / "rotation-functions.json"
-    entries = json.loads(registry.read_text()) if registry.exists() else {}
-    entries[arn] = rotator.url
-    tmp = registry.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(json.dumps(entries))
-    tmp.replace(registry)
-    yield rotator, arn
-    rotator.close()
-
-
-def details(receiver: Receiver, arn: str, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [r.json() for r in list(receiver.requests) if arn.encode() in r.body]
-        if len(found) >= count:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected {count} events about {arn}, got {found}")
-        time.sleep(0.1)
+    yield from registered(server, account_id, rotator, "events")
 
 
 def test_cloudtrail_events_for_write_calls_only(
@@ -76,7 +54,7 @@ def test_cloudtrail_events_for_write_calls_only(
     sm.describe_secret(SecretId=name)
     sm.put_secret_value(SecretId=arn, SecretString=SECRET_VALUE + "-2")
     assert code_of(error_of(sm.get_secret_value, SecretId=name + "-missing")) == "ResourceNotFoundException"
-    created, put = details(receiver, name, 2)
+    created, put = receiver.about(name, 2)
     assert receiver.quiet_for(0.5) == 0
     created, put = sorted((created, put), key=lambda e: str(e["detail"]["eventName"]))
     assert [created["detail"]["eventName"], put["detail"]["eventName"]] == ["CreateSecret", "PutSecretValue"]
@@ -104,7 +82,7 @@ def test_rotation_sends_service_events(
     arn = sm.create_secret(Name=name, SecretString="before")["ARN"]
     sm.rotate_secret(SecretId=name, RotationLambdaARN=function_arn)
     # Sorted by name: EventBridge does not promise order ("RotationStarted" < "RotationSucceeded").
-    started, succeeded = sorted(details(receiver, arn, 2), key=lambda e: str(e["detail"]["eventName"]))
+    started, succeeded = sorted(receiver.about(arn, 2), key=lambda e: str(e["detail"]["eventName"]))
     assert [started["detail"]["eventName"], succeeded["detail"]["eventName"]] == [
         "RotationStarted",
         "RotationSucceeded",
@@ -127,7 +105,7 @@ def test_rotation_sends_service_events(
     rotator.fail_step = "setSecret"
     try:
         sm.rotate_secret(SecretId=name)
-        failed = sorted(details(receiver, arn, 4)[2:], key=lambda e: str(e["detail"]["eventName"]))
+        failed = sorted(receiver.about(arn, 4)[2:], key=lambda e: str(e["detail"]["eventName"]))
     finally:
         rotator.fail_step = None
     assert [e["detail"]["eventName"] for e in failed] == ["RotationFailed", "RotationStarted"]

@@ -8,15 +8,13 @@ and the next reads must all see it.
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.service.secretsmanager.conftest import UserClients, code_of, error_of, policy, wait_for
-from tests.service.secretsmanager.rotation_function import RotationFunction
+from tests.service.secretsmanager.rotation_function import RotationFunction, registered
 from tests.support.server import ServerProcess
 
 READS = 8
@@ -165,15 +163,7 @@ def watching_function(
     sm: Any, account_id: str, server: ServerProcess
 ) -> Iterator[tuple[WatchingRotation, str]]:
     rotator = WatchingRotation(sm)
-    arn = f"arn:aws:lambda:us-east-1:{account_id}:function:watcher-{uuid.uuid4().hex[:8]}"
-    registry = server.data_dir / "rotation-functions.json"
-    entries = json.loads(registry.read_text()) if registry.exists() else {}
-    entries[arn] = rotator.url
-    tmp = registry.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries))
-    tmp.replace(registry)
-    yield rotator, arn
-    rotator.close()
+    yield from registered(server, account_id, rotator, "watcher")
 
 
 def test_the_end_of_a_rotation_is_seen_at_once(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.service.secretsmanager.conftest import code_of, error_of, message_of, wait_for
-from tests.service.secretsmanager.rotation_function import RotationFunction
+from tests.service.secretsmanager.rotation_function import RotationFunction, registered
 from tests.support.server import ServerProcess
 
 STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
@@ -20,15 +18,7 @@ STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"]
 @pytest.fixture(scope="module")
 def function(sm: Any, account_id: str, server: ServerProcess) -> Iterator[tuple[RotationFunction, str]]:
     rotator = RotationFunction(sm)
-    arn = f"arn:aws:lambda:us-east-1:{account_id}:function:rotator-{uuid.uuid4().hex[:8]}"
-    registry = server.data_dir / "rotation-functions.json"
-    entries = json.loads(registry.read_text()) if registry.exists() else {}
-    entries[arn] = rotator.url
-    tmp = registry.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries))
-    tmp.replace(registry)
-    yield rotator, arn
-    rotator.close()
+    yield from registered(server, account_id, rotator, "rotator")
 
 
 def rotated(sm: Any, name: str, after: datetime | None = None) -> Any:

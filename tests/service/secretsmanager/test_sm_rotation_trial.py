@@ -7,7 +7,6 @@ version of the secret and then removes it." (RotateSecret, AWS API reference)
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,22 +14,14 @@ from typing import Any
 import pytest
 
 from tests.service.secretsmanager.conftest import code_of, error_of, wait_for
-from tests.service.secretsmanager.rotation_function import RotationFunction
+from tests.service.secretsmanager.rotation_function import RotationFunction, registered
 from tests.support.server import ServerProcess
 
 
 @pytest.fixture(scope="module")
 def function(sm: Any, account_id: str, server: ServerProcess) -> Iterator[tuple[RotationFunction, str]]:
     rotator = RotationFunction(sm)
-    arn = f"arn:aws:lambda:us-east-1:{account_id}:function:trial-{uuid.uuid4().hex[:8]}"
-    registry = server.data_dir / "rotation-functions.json"
-    entries = json.loads(registry.read_text()) if registry.exists() else {}
-    entries[arn] = rotator.url
-    tmp = registry.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(json.dumps(entries))
-    tmp.replace(registry)
-    yield rotator, arn
-    rotator.close()
+    yield from registered(server, account_id, rotator, "trial")
 
 
 def trial_over(sm: Any, name: str, rotator: RotationFunction, before: int) -> bool:

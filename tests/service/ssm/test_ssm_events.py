@@ -34,20 +34,6 @@ def events(make_client: Any, account_id: str) -> Any:
     return make_client("events", access_key=account_id)
 
 
-def deliveries(receiver: Receiver, name: str, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
-    """The first `count` events about `name` (waits for them), in arrival order."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [r.json() for r in list(receiver.requests) if name.encode() in r.body]
-        if len(found) >= count:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"expected {count} events about {name}, got {found}")
-        time.sleep(0.1)
-
-
 def test_parameter_store_change_on_create_update_label_delete(
     ssm: Any, events: Any, receiver: Receiver, account_id: str, prefix: str
 ) -> None:
@@ -61,7 +47,7 @@ def test_parameter_store_change_on_create_update_label_delete(
     ssm.delete_parameter(Name=name)
     # A refused change (it does not exist any more) sends nothing either.
     assert_error(error_of(ssm.delete_parameter, Name=name), "ParameterNotFound")
-    got = deliveries(receiver, name, 4)
+    got = receiver.about(name, 4)
     assert receiver.quiet_for(0.5) == 0
     # EventBridge does not promise order (deliveries run in parallel): compare as a set.
     assert sorted(e["detail"]["operation"] for e in got) == [
@@ -104,7 +90,7 @@ def test_policy_actions_follow_the_clock(
     )
     advance(server, 3600 + 120)
     # Deliveries run in parallel: tell the two apart by their type, not by their order.
-    first = deliveries(receiver, name, 2)
+    first = receiver.about(name, 2)
     [created] = [e for e in first if e["detail-type"] == "Parameter Store Change"]
     [notified] = [e for e in first if e["detail-type"] == "Parameter Store Policy Action"]
     assert created["detail"]["operation"] == "Create"
@@ -115,7 +101,7 @@ def test_policy_actions_follow_the_clock(
     assert json.loads(detail["policy-content"])["Attributes"] == {"Before": "1", "Unit": "Hours"}
     assert detail["action-reason"]
     advance(server, 3600)
-    later = [e for e in deliveries(receiver, name, 4) if e not in first]
+    later = [e for e in receiver.about(name, 4) if e not in first]
     assert sorted(
         (e["detail-type"], e["detail"].get("policy-type") or e["detail"].get("operation")) for e in later
     ) == [
@@ -137,7 +123,7 @@ def test_cloudtrail_events_of_writes_hide_the_secure_value(
     name = f"{prefix}/audited-{uuid.uuid4().hex[:6]}"
     ssm.put_parameter(Name=name, Value=SECRET_VALUE, Type="SecureString")
     ssm.get_parameter(Name=name, WithDecryption=True)  # read-only: no event
-    [event] = deliveries(receiver, name, 1)
+    [event] = receiver.about(name, 1)
     assert receiver.quiet_for(0.5) == 0
     detail = event["detail"]
     assert detail["eventName"] == "PutParameter" and detail["eventSource"] == "ssm.amazonaws.com"
