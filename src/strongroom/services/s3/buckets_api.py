@@ -31,6 +31,20 @@ def read_bucket(ctx: RequestContext, name: str) -> Bucket:
         return buckets.require(conn, name)
 
 
+def store_config(ctx: RequestContext, bucket: Bucket, **settings: Any) -> Result:
+    """Write bucket-level settings (None clears one): the empty answer of Put/Delete<Setting>."""
+    with ctx.kernel.db.write() as conn:
+        buckets.set_config(conn, bucket.name, **settings)
+    return {}
+
+
+def clear_config(ctx: RequestContext, request: Request, action: str, setting: str) -> Result:
+    """Delete<Setting>: authorize `action` on the bucket, then clear the one setting."""
+    bucket = read_bucket(ctx, request["Bucket"])
+    authorize(ctx, action, bucket)
+    return store_config(ctx, bucket, **{setting: None})
+
+
 def check_owner(bucket: Bucket, request: Request) -> None:
     expected = request.get("ExpectedBucketOwner")
     if expected is not None and expected != bucket.account_id:
@@ -201,9 +215,7 @@ class BucketsApi:
                 "state. To change the versioning state, first delete the replication configuration.",
                 status=409,
             )
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, versioning=status)
-        return {}
+        return store_config(ctx, bucket, versioning=status)
 
     def get_bucket_versioning(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -217,9 +229,7 @@ class BucketsApi:
         authorize(ctx, "s3:PutBucketTagging", bucket)
         tag_set = (request.get("Tagging") or {}).get("TagSet") or []
         check_tag_set(tag_set, limit=50)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, tags=tag_set)
-        return {}
+        return store_config(ctx, bucket, tags=tag_set)
 
     def get_bucket_tagging(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -229,11 +239,7 @@ class BucketsApi:
         return {"TagSet": bucket.tags}
 
     def delete_bucket_tagging(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        authorize(ctx, "s3:PutBucketTagging", bucket)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, tags=None)
-        return {}
+        return clear_config(ctx, request, "s3:PutBucketTagging", "tags")
 
     # -- public access block and ownership ---------------------------------------------------------
 
@@ -241,9 +247,7 @@ class BucketsApi:
         bucket = read_bucket(ctx, request["Bucket"])
         authorize(ctx, "s3:PutBucketPublicAccessBlock", bucket)
         config = request.get("PublicAccessBlockConfiguration") or {}
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, public_access_block=config)
-        return {}
+        return store_config(ctx, bucket, public_access_block=config)
 
     def get_public_access_block(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -257,11 +261,7 @@ class BucketsApi:
         return {"PublicAccessBlockConfiguration": bucket.public_access_block}
 
     def delete_public_access_block(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        authorize(ctx, "s3:PutBucketPublicAccessBlock", bucket)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, public_access_block=None)
-        return {}
+        return clear_config(ctx, request, "s3:PutBucketPublicAccessBlock", "public_access_block")
 
     def put_bucket_ownership_controls(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -274,9 +274,7 @@ class BucketsApi:
             "BucketOwnerEnforced",
         ):
             raise malformed_xml()
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, ownership=controls)
-        return {}
+        return store_config(ctx, bucket, ownership=controls)
 
     def get_bucket_ownership_controls(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -288,11 +286,7 @@ class BucketsApi:
         return {"OwnershipControls": bucket.ownership}
 
     def delete_bucket_ownership_controls(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        authorize(ctx, "s3:PutBucketOwnershipControls", bucket)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, ownership=None)
-        return {}
+        return clear_config(ctx, request, "s3:PutBucketOwnershipControls", "ownership")
 
     # -- bucket policy ----------------------------------------------------------------------------
 
@@ -312,9 +306,7 @@ class BucketsApi:
                 "User is not authorized to perform: s3:PutBucketPolicy because public policies are blocked "
                 "by the BlockPublicPolicy block public access setting."
             )
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, policy=text)
-        return {}
+        return store_config(ctx, bucket, policy=text)
 
     def get_bucket_policy(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -324,11 +316,7 @@ class BucketsApi:
         return {"Policy": bucket.policy}
 
     def delete_bucket_policy(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        authorize(ctx, "s3:DeleteBucketPolicy", bucket)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, policy=None)
-        return {}
+        return clear_config(ctx, request, "s3:DeleteBucketPolicy", "policy")
 
     def get_bucket_policy_status(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -378,9 +366,7 @@ class BucketsApi:
                 }
             ]
         }
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, encryption=stored)
-        return {}
+        return store_config(ctx, bucket, encryption=stored)
 
     def get_bucket_encryption(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -390,9 +376,7 @@ class BucketsApi:
     def delete_bucket_encryption(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
         authorize(ctx, "s3:PutEncryptionConfiguration", bucket)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, encryption=DEFAULT_ENCRYPTION)
-        return {}
+        return store_config(ctx, bucket, encryption=DEFAULT_ENCRYPTION)
 
 
 def check_tag_set(tag_set: list[dict[str, str]], *, limit: int) -> None:

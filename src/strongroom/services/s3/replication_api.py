@@ -8,7 +8,7 @@ from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import ServiceError
 from strongroom.services.s3 import buckets
 from strongroom.services.s3.access import authorize
-from strongroom.services.s3.buckets_api import check_owner, read_bucket
+from strongroom.services.s3.buckets_api import check_owner, clear_config, read_bucket, store_config
 from strongroom.services.s3.errors import invalid_request, malformed_xml, not_configured
 
 Request = dict[str, Any]
@@ -98,9 +98,7 @@ class ReplicationApi:
                 "Versioning must be 'Enabled' on the bucket to apply a replication configuration"
             )
         validate_configuration(ctx, config)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, replication=config)
-        return {}
+        return store_config(ctx, bucket, replication=config)
 
     def get_bucket_replication(self, ctx: RequestContext, request: Request) -> Result:
         bucket = read_bucket(ctx, request["Bucket"])
@@ -114,11 +112,7 @@ class ReplicationApi:
         return {"ReplicationConfiguration": bucket.replication}
 
     def delete_bucket_replication(self, ctx: RequestContext, request: Request) -> Result:
-        bucket = read_bucket(ctx, request["Bucket"])
-        authorize(ctx, "s3:PutReplicationConfiguration", bucket)
-        with ctx.kernel.db.write() as conn:
-            buckets.set_config(conn, bucket.name, replication=None)
-        return {}
+        return clear_config(ctx, request, "s3:PutReplicationConfiguration", "replication")
 
 
 __all__ = ["ReplicationApi", "ServiceError"]
