@@ -86,22 +86,29 @@ def name() -> str:
 UserClients = Callable[..., dict[str, Any]]
 
 
+def iam_user_clients(
+    iam: Any, make_client: ClientFactory, document: str | None = None, *, region: str = REGION
+) -> dict[str, Any]:
+    """A new IAM user in `iam`'s account with `document` as its inline policy, and its clients."""
+    user = f"u{uuid.uuid4().hex[:10]}"
+    arn = iam.create_user(UserName=user)["User"]["Arn"]
+    if document is not None:
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=document)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    creds = {"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"], "region": region}
+    return {
+        "arn": arn,
+        "name": user,
+        "sm": make_client("secretsmanager", **creds),
+        "kms": make_client("kms", **creds),
+    }
+
+
 @pytest.fixture(scope="module")
 def user_clients(iam: Any, make_client: ClientFactory) -> Iterator[UserClients]:
     """`user_clients(policy_json)`: an IAM user with that inline policy, and its clients."""
 
     def make(document: str | None = None, *, region: str = REGION) -> dict[str, Any]:
-        user = f"u{uuid.uuid4().hex[:10]}"
-        arn = iam.create_user(UserName=user)["User"]["Arn"]
-        if document is not None:
-            iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=document)
-        key = iam.create_access_key(UserName=user)["AccessKey"]
-        creds = {"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"], "region": region}
-        return {
-            "arn": arn,
-            "name": user,
-            "sm": make_client("secretsmanager", **creds),
-            "kms": make_client("kms", **creds),
-        }
+        return iam_user_clients(iam, make_client, document, region=region)
 
     yield make

@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import ClientFactory
-from tests.service.secretsmanager.conftest import REGION, code_of, error_of, message_of, policy
+from tests.service.secretsmanager.conftest import (
+    REGION,
+    code_of,
+    error_of,
+    iam_user_clients,
+    message_of,
+    policy,
+)
 
 Side = dict[str, Any]
 
@@ -226,20 +233,14 @@ def test_replication_role_does_the_kms_work(a: Side, b: Side, make_client: Clien
     )
     primary, replica, _ = _pair(a, b)
     # A user that may do everything in Secrets Manager, but nothing in KMS: the role replicates.
-    user = f"u{uuid.uuid4().hex[:10]}"
-    a["iam"].create_user(UserName=user)
-    a["iam"].put_user_policy(
-        UserName=user,
-        PolicyName="p",
-        PolicyDocument=policy(
+    user_sm = iam_user_clients(
+        a["iam"],
+        make_client,
+        policy(
             {"Effect": "Allow", "Action": ["secretsmanager:*", "iam:PassRole"], "Resource": "*"},
             {"Effect": "Deny", "Action": "kms:Encrypt", "Resource": "*"},
         ),
-    )
-    access = a["iam"].create_access_key(UserName=user)["AccessKey"]
-    user_sm = make_client(
-        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-    )
+    )["sm"]
     without_role = error_of(
         user_sm.associate_cross_account_replica, SecretId=primary, CrossAccountReplicaARN=replica
     )
@@ -278,17 +279,8 @@ def test_replication_role_refusals(a: Side, b: Side, make_client: ClientFactory)
         ReplicationRoleARN=f"arn:aws:iam::{b['account']}:role/{role_name}",
     )
     _assert_error(foreign, "InvalidParameterException")
-    user = f"u{uuid.uuid4().hex[:10]}"
-    a["iam"].create_user(UserName=user)
-    a["iam"].put_user_policy(
-        UserName=user,
-        PolicyName="p",
-        PolicyDocument=policy({"Effect": "Allow", "Action": ["secretsmanager:*", "kms:*"], "Resource": "*"}),
-    )
-    access = a["iam"].create_access_key(UserName=user)["AccessKey"]
-    user_sm = make_client(
-        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-    )
+    everything = policy({"Effect": "Allow", "Action": ["secretsmanager:*", "kms:*"], "Resource": "*"})
+    user_sm = iam_user_clients(a["iam"], make_client, everything)["sm"]
     no_pass_role = error_of(
         user_sm.associate_cross_account_replica,
         SecretId=primary,
@@ -339,20 +331,14 @@ def test_create_replica_refusals(a: Side, b: Side, make_client: ClientFactory) -
         _assert_error(error_of(b["sm"].describe_secret, SecretId=wanted), "ResourceNotFoundException")
 
     # CreateSecret alone is not enough: AWS attaches a resource policy, so PutResourcePolicy too.
-    user = f"u{uuid.uuid4().hex[:10]}"
-    b["iam"].create_user(UserName=user)
-    b["iam"].put_user_policy(
-        UserName=user,
-        PolicyName="p",
-        PolicyDocument=policy(
+    user_sm = iam_user_clients(
+        b["iam"],
+        make_client,
+        policy(
             {"Effect": "Allow", "Action": ["secretsmanager:*", "kms:*"], "Resource": "*"},
             {"Effect": "Deny", "Action": "secretsmanager:PutResourcePolicy", "Resource": "*"},
         ),
-    )
-    access = b["iam"].create_access_key(UserName=user)["AccessKey"]
-    user_sm = make_client(
-        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-    )
+    )["sm"]
     denied = error_of(user_sm.create_secret, **base)
     _assert_error(denied, "AccessDeniedException")
     assert "secretsmanager:PutResourcePolicy" in denied.response["Error"]["Message"]
@@ -397,20 +383,14 @@ def test_associate_refusals(a: Side, b: Side, make_client: ClientFactory) -> Non
     locked_replica = b["sm"].create_secret(
         Name=f"r/{uuid.uuid4().hex[:10]}", CrossAccountPrimaryARN=locked["ARN"], KmsKeyId=key
     )["ARN"]
-    user = f"u{uuid.uuid4().hex[:10]}"
-    a["iam"].create_user(UserName=user)
-    a["iam"].put_user_policy(
-        UserName=user,
-        PolicyName="p",
-        PolicyDocument=policy(
+    user_sm = iam_user_clients(
+        a["iam"],
+        make_client,
+        policy(
             {"Effect": "Allow", "Action": ["secretsmanager:*", "kms:*"], "Resource": "*"},
             {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": denied_key},
         ),
-    )
-    access = a["iam"].create_access_key(UserName=user)["AccessKey"]
-    user_sm = make_client(
-        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-    )
+    )["sm"]
     no_decrypt = error_of(
         user_sm.associate_cross_account_replica, SecretId=locked["ARN"], CrossAccountReplicaARN=locked_replica
     )
@@ -472,18 +452,12 @@ def test_associate_permission_chain(a: Side, b: Side, make_client: ClientFactory
     primary, replica, _ = _pair(a, b)
 
     def user_sm(*denied: str) -> Any:
-        user = f"u{uuid.uuid4().hex[:10]}"
-        a["iam"].create_user(UserName=user)
         statements: list[dict[str, Any]] = [
             {"Effect": "Allow", "Action": ["secretsmanager:*", "kms:*"], "Resource": "*"}
         ]
         if denied:
             statements.append({"Effect": "Deny", "Action": list(denied), "Resource": "*"})
-        a["iam"].put_user_policy(UserName=user, PolicyName="p", PolicyDocument=policy(*statements))
-        access = a["iam"].create_access_key(UserName=user)["AccessKey"]
-        return make_client(
-            "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-        )
+        return iam_user_clients(a["iam"], make_client, policy(*statements))["sm"]
 
     for action in (
         "secretsmanager:AssociateCrossAccountReplica",
@@ -540,20 +514,14 @@ def test_disassociate_refusals(a: Side, b: Side, make_client: ClientFactory) -> 
     for change, code in cases:
         request = {"SecretId": primary, "CrossAccountReplicaARN": replica, **change}
         _assert_error(error_of(disassociate, **request), code)
-    user = f"u{uuid.uuid4().hex[:10]}"
-    a["iam"].create_user(UserName=user)
-    a["iam"].put_user_policy(
-        UserName=user,
-        PolicyName="p",
-        PolicyDocument=policy(
+    user_sm = iam_user_clients(
+        a["iam"],
+        make_client,
+        policy(
             {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"},
             {"Effect": "Deny", "Action": "secretsmanager:DisassociateCrossAccountReplica", "Resource": "*"},
         ),
-    )
-    access = a["iam"].create_access_key(UserName=user)["AccessKey"]
-    user_sm = make_client(
-        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-    )
+    )["sm"]
     denied = error_of(
         user_sm.disassociate_cross_account_replica, SecretId=primary, CrossAccountReplicaARN=replica
     )
@@ -571,20 +539,14 @@ def test_disassociate_refusals(a: Side, b: Side, make_client: ClientFactory) -> 
     assert b["sm"].describe_secret(SecretId=replica)["CrossAccountPrimary"]["ReplicationStatus"] == "InSync"
 
     # Stopping from the replica needs DeleteResourcePolicy too: AWS removes the managed policy.
-    owner = f"u{uuid.uuid4().hex[:10]}"
-    b["iam"].create_user(UserName=owner)
-    b["iam"].put_user_policy(
-        UserName=owner,
-        PolicyName="p",
-        PolicyDocument=policy(
+    owner_sm = iam_user_clients(
+        b["iam"],
+        make_client,
+        policy(
             {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"},
             {"Effect": "Deny", "Action": "secretsmanager:DeleteResourcePolicy", "Resource": "*"},
         ),
-    )
-    owner_key = b["iam"].create_access_key(UserName=owner)["AccessKey"]
-    owner_sm = make_client(
-        "secretsmanager", access_key=owner_key["AccessKeyId"], secret_key=owner_key["SecretAccessKey"]
-    )
+    )["sm"]
     _assert_error(error_of(owner_sm.stop_replication_to_replica, SecretId=replica), "AccessDeniedException")
     assert b["sm"].describe_secret(SecretId=replica)["CrossAccountPrimary"]["ReplicationStatus"] == "InSync"
     _assert_error(
@@ -806,12 +768,10 @@ def test_policy_name_condition_key_guards_the_managed_policy(
             }
         ),
     )
-    owner = f"u{uuid.uuid4().hex[:10]}"
-    b["iam"].create_user(UserName=owner)
-    b["iam"].put_user_policy(
-        UserName=owner,
-        PolicyName="p",
-        PolicyDocument=policy(
+    owner_sm = iam_user_clients(
+        b["iam"],
+        make_client,
+        policy(
             {"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"},
             {
                 "Effect": "Deny",
@@ -820,11 +780,7 @@ def test_policy_name_condition_key_guards_the_managed_policy(
                 "Condition": {"StringEquals": {"secretsmanager:PolicyName": "cross-account-replication"}},
             },
         ),
-    )
-    access = b["iam"].create_access_key(UserName=owner)["AccessKey"]
-    owner_sm = make_client(
-        "secretsmanager", access_key=access["AccessKeyId"], secret_key=access["SecretAccessKey"]
-    )
+    )["sm"]
     _assert_error(error_of(owner_sm.stop_replication_to_replica, SecretId=replica), "AccessDeniedException")
     assert b["sm"].describe_secret(SecretId=replica)["CrossAccountPrimary"]["ReplicationStatus"] == "InSync"
     owner_sm.delete_resource_policy(SecretId=replica)
