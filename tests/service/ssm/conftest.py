@@ -87,8 +87,3 @@ def assert_error(error: ClientError, code: str, message: str | None = None, stat
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status, error.response
     if message is not None:
         assert error.response["Error"]["Message"] == message, error.response["Error"]["Message"]
-
-
-def advance(server: Any, seconds: float) -> None:
-    """Move business time (every worker sees the move at once and runs what fell due)."""
-    server.advance_clock(seconds)

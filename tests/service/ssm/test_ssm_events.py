@@ -17,7 +17,7 @@ import pytest
 
 from tests.service.events.conftest import wire
 from tests.service.events.receiver import Receiver, running_receiver
-from tests.service.ssm.conftest import advance, assert_error, error_of
+from tests.service.ssm.conftest import assert_error, error_of
 from tests.support.server import ServerProcess
 
 SECRET_VALUE = "never-on-the-bus-5521"
@@ -88,7 +88,7 @@ def test_policy_actions_follow_the_clock(
     ssm.put_parameter(
         Name=name, Value="short", Type="SecureString", Tier="Advanced", Policies=json.dumps(policies)
     )
-    advance(server, 3600 + 120)
+    server.advance_clock(3600 + 120)
     # Deliveries run in parallel: tell the two apart by their type, not by their order.
     first = receiver.about(name, 2)
     [created] = [e for e in first if e["detail-type"] == "Parameter Store Change"]
@@ -100,7 +100,7 @@ def test_policy_actions_follow_the_clock(
     assert detail["policy-type"] == "ExpirationNotification" and detail["action-status"] == "Finished"
     assert json.loads(detail["policy-content"])["Attributes"] == {"Before": "1", "Unit": "Hours"}
     assert detail["action-reason"]
-    advance(server, 3600)
+    server.advance_clock(3600)
     later = [e for e in receiver.about(name, 4) if e not in first]
     assert sorted(
         (e["detail-type"], e["detail"].get("policy-type") or e["detail"].get("operation")) for e in later

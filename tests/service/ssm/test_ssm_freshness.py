@@ -13,7 +13,6 @@ from typing import Any
 
 from tests.service.ssm.conftest import (
     UserClients,
-    advance,
     allow,
     assert_error,
     error_of,
@@ -148,6 +147,6 @@ def test_expiration_is_seen_at_once(ssm: Any, server: ServerProcess, server_now:
         Name=name, Value="brief", Type="SecureString", Tier="Advanced", Policies=json.dumps([expiration])
     )
     assert values(ssm, name) == {"brief"}
-    advance(server, 3600 + 60)
+    server.advance_clock(3600 + 60)
     assert error_codes(ssm.get_parameter, Name=name, WithDecryption=True) == {"ParameterNotFound"}
     assert_error(error_of(ssm.get_parameter, Name=name), "ParameterNotFound")

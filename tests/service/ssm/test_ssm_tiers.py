@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.service.ssm.conftest import advance, assert_error, error_of
+from tests.service.ssm.conftest import assert_error, error_of
 from tests.support.server import ServerProcess
 
 
@@ -145,13 +145,13 @@ def test_expiration_deletes_at_its_time(
     ]
     # An update does not move the expiration.
     ssm.put_parameter(Name=name, Value="still-short-lived", Overwrite=True)
-    advance(server, 3600 + 120)
+    server.advance_clock(3600 + 120)
     meta = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0]
     assert sorted((p["PolicyType"], p["PolicyStatus"]) for p in meta["Policies"]) == [
         ("Expiration", "Pending"),
         ("ExpirationNotification", "Finished"),
     ]
-    advance(server, 3600)
+    server.advance_clock(3600)
     assert_error(error_of(ssm.get_parameter, Name=name), "ParameterNotFound")
 
 
@@ -161,14 +161,14 @@ def test_no_change_notification_restarts_on_update(ssm: Any, server: ServerProce
         [{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "2", "Unit": "Hours"}}]
     )
     ssm.put_parameter(Name=name, Value="v1", Type="String", Tier="Advanced", Policies=no_change)
-    advance(server, 3600)
+    server.advance_clock(3600)
     ssm.put_parameter(Name=name, Value="v2", Overwrite=True)
-    advance(server, 3600 + 60)
+    server.advance_clock(3600 + 60)
     status = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0][
         "Policies"
     ]
     assert [p["PolicyStatus"] for p in status] == ["Pending"]
-    advance(server, 3600)
+    server.advance_clock(3600)
     status = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"][0][
         "Policies"
     ]
