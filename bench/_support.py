@@ -55,10 +55,11 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def uvicorn_command(app: str, port: int, workers: int, *, app_dir: Path = BENCH_DIR) -> list[str]:
-    """uvicorn with the loop, parser and keep-alive Strongroom's server uses (see server.serve)."""
+    """uvicorn with the loop, HTTP protocol and keep-alive Strongroom's server uses (server._run_uvicorn)."""
     return [sys.executable, "-m", "uvicorn", app, "--app-dir", str(app_dir),
             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--loop", "uvloop", "--http", "httptools", "--lifespan", "off",
+            "--loop", "uvloop", "--http", "strongroom.http_protocol:CoalescingHttpToolsProtocol",
+            "--lifespan", "off",
             "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "75"]  # fmt: skip
 
 

@@ -335,7 +335,7 @@ def _run_uvicorn(config: Config, ssl: dict[str, Any]) -> None:
         port=config.port,
         workers=config.workers,
         loop="uvloop",
-        http="httptools",
+        http="strongroom.http_protocol:CoalescingHttpToolsProtocol",
         lifespan="on",
         log_level="warning",
         access_log=False,
