@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from strongroom.core.board import SignalBoard
+from strongroom.core.board import SLOTS, SignalBoard
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+_UNSIGNALLED: tuple[int, ...] = (0,) * SLOTS  # the stamps of a cache without a board
 
 
 class StampedCache(Generic[K, V]):
@@ -33,20 +36,22 @@ class StampedCache(Generic[K, V]):
     ) -> None:
         self._board = board
         self._slot = SignalBoard.slot(name)
+        self._stamps: Sequence[int] = _UNSIGNALLED if board is None else board.stamps
         self._ttl = ttl
         self._max_entries = max_entries
+        # key -> (expires at on the monotonic clock, stamp when loaded, value)
         self._entries: dict[K, tuple[float, int, V]] = {}
 
     def get(self, key: K, load: Callable[[], V]) -> V:
-        stamp = self.stamp()
+        stamp = self._stamps[self._slot]  # read before loading: see the module docstring
         entry = self._entries.get(key)
         now = time.monotonic()
-        if entry is not None and entry[1] == stamp and now - entry[0] < self._ttl:
+        if entry is not None and entry[1] == stamp and now < entry[0]:
             return entry[2]
         value = load()
         if len(self._entries) >= self._max_entries:
             self._entries.clear()
-        self._entries[key] = (now, stamp, value)
+        self._entries[key] = (now + self._ttl, stamp, value)
         return value
 
     def changed(self) -> None:
@@ -56,7 +61,7 @@ class StampedCache(Generic[K, V]):
             self._board.signal(self._slot)
 
     def stamp(self) -> int:
-        return 0 if self._board is None else self._board.read(self._slot)
+        return self._stamps[self._slot]
 
 
 class Caches:

@@ -30,12 +30,19 @@ class Clock:
         self._offset_file = offset_file
         # The board beside the offset file: every process with this data dir shares it.
         self._board = board or SignalBoard.of(offset_file.parent if offset_file else None)
+        self._stamps = self._board.stamps
         self._offset = 0.0
         self._stamp: int | None = None
         self._lock = threading.RLock()  # advance() reads offset() under the lock
 
     def now(self) -> datetime:
-        return utcnow() + timedelta(seconds=self.offset())
+        # Read several times per request: the unmoved board needs no call, no offset no addition.
+        if self._offset_file is None or self._stamps[_CLOCK_SIGNAL] == self._stamp:
+            offset = self._offset
+        else:
+            offset = self.offset()
+        current = datetime.now(UTC)
+        return current + timedelta(seconds=offset) if offset else current
 
     def wall(self) -> datetime:
         return utcnow()
@@ -43,7 +50,7 @@ class Clock:
     def offset(self) -> float:
         if self._offset_file is None:
             return self._offset
-        stamp = self._board.read(_CLOCK_SIGNAL)
+        stamp = self._stamps[_CLOCK_SIGNAL]
         if stamp != self._stamp:
             with self._lock:
                 try:

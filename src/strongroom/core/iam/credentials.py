@@ -28,6 +28,7 @@ DEV_SECRET = "test"
 _SESSION_PURPOSE = "sts-session-token"
 _TOKEN_PREFIX = "SRv1"
 _ACCESS_KEY_PURPOSE = "iam-access-key"
+_MAX_OPEN_SESSIONS = 10_000
 
 
 class CredentialError(Exception):
@@ -76,6 +77,7 @@ class Credentials:
         self._dev = dev
         self._known_accounts: set[str] = set()
         self._cache: StampedCache[object, object] = cache or StampedCache(None, ttl=0.0)
+        self._sessions: dict[tuple[str, str], tuple[datetime, ResolvedKey]] = {}
 
     # -- resolving ---------------------------------------------------------------------------
 
@@ -140,17 +142,30 @@ class Credentials:
         )
 
     def _resolve_session(self, access_key_id: str, session_token: str | None) -> ResolvedKey:
-        invalid = CredentialError("unknown_key", "The security token included in the request is invalid.")
         if not session_token or not session_token.startswith(_TOKEN_PREFIX):
-            raise invalid
+            raise CredentialError("unknown_key", "The security token included in the request is invalid.")
+        # A token opens to the same session for the life of the process (the root of trust does
+        # not change under it), so it is opened once; its expiry is checked on every request.
+        opened = self._sessions.get((access_key_id, session_token))
+        if opened is None:
+            opened = self._open_session(access_key_id, session_token)
+            if len(self._sessions) >= _MAX_OPEN_SESSIONS:
+                self._sessions.clear()
+            self._sessions[(access_key_id, session_token)] = opened
+        expires, resolved = opened
+        if self._clock.now() >= expires:
+            raise CredentialError("expired_token", "The security token included in the request is expired")
+        return resolved
+
+    def _open_session(self, access_key_id: str, session_token: str) -> tuple[datetime, ResolvedKey]:
         try:
             sealed = base64.urlsafe_b64decode(session_token[len(_TOKEN_PREFIX) :].encode())
             payload = json.loads(self._root.open(sealed, purpose=_SESSION_PURPOSE, record=access_key_id))
         except (SealError, ValueError, binascii.Error):
-            raise invalid from None
+            raise CredentialError(
+                "unknown_key", "The security token included in the request is invalid."
+            ) from None
         expires = datetime.fromisoformat(payload["expiration"])
-        if self._clock.now() >= expires:
-            raise CredentialError("expired_token", "The security token included in the request is expired")
         principal = Principal(
             account_id=payload["account_id"],
             type=payload["type"],
@@ -170,7 +185,7 @@ class Credentials:
             mfa_authenticated=bool(payload.get("mfa_authenticated", False)),
             temporary=True,
         )
-        return ResolvedKey(payload["secret"], principal)
+        return expires, ResolvedKey(payload["secret"], principal)
 
     # -- issuing -----------------------------------------------------------------------------
 

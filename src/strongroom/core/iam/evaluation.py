@@ -26,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property, lru_cache
 
 from strongroom.core.iam.callers import Caller, CallerKind, caller_from
-from strongroom.core.iam.context import ContextValue, Scalar, normalize_context
+from strongroom.core.iam.context import Context, ContextValue, normalize_context
 from strongroom.core.iam.document import Policy, Statement
 from strongroom.core.iam.principal_element import PrincipalMatch
 
@@ -53,7 +54,19 @@ class Evaluation:
         return self.decision is Decision.ALLOW
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=4096)
+def _caller_of(
+    principal_arn: str,
+    account: str,
+    is_root: bool = False,
+    service: str | None = None,
+    session_arn: str | None = None,
+) -> Caller:
+    """`caller_from`, once per distinct caller (a Caller is immutable; parsing the ARN is not free)."""
+    return caller_from(principal_arn, account, is_root=is_root, service=service, session_arn=session_arn)
+
+
+@dataclass(frozen=True, init=False)
 class AuthzRequest:
     """One request to authorize. ``context`` keys are condition keys, case-insensitive.
 
@@ -70,43 +83,74 @@ class AuthzRequest:
     is_root: bool = False
     context: Mapping[str, ContextValue] = field(default_factory=dict)
     service_principal: str | None = None
-    _context: Mapping[str, Scalar | tuple[Scalar, ...]] = field(init=False, repr=False, compare=False)
     _caller: Caller = field(init=False, repr=False, compare=False)
     _action: str = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_context", normalize_context(self.context))
-        caller = caller_from(
-            self.principal_arn, self.principal_account, is_root=self.is_root, service=self.service_principal
+    def __init__(
+        self,
+        action: str,
+        resource: str,
+        principal_arn: str,
+        principal_account: str,
+        resource_account: str | None = None,
+        is_root: bool = False,
+        context: Mapping[str, ContextValue] | None = None,
+        service_principal: str | None = None,
+    ) -> None:
+        # Frozen, so the fields go straight into __dict__: the generated __init__'s
+        # object.__setattr__ per field cost more than most decisions (one per authorized call).
+        self.__dict__.update(
+            action=action,
+            resource=resource,
+            principal_arn=principal_arn,
+            principal_account=principal_account,
+            resource_account=resource_account,
+            is_root=is_root,
+            context={} if context is None else context,
+            service_principal=service_principal,
+            _caller=_caller_of(principal_arn, principal_account, is_root, service_principal),
+            _action=action.lower(),
         )
-        object.__setattr__(self, "_caller", caller)
-        object.__setattr__(self, "_action", self.action.lower())
+
+    @cached_property
+    def _context(self) -> Context:
+        """Normalized on first read: a decision whose statements test no key never needs it."""
+        return normalize_context(self.context)
 
     @property
     def cross_account(self) -> bool:
         return self.resource_account is not None and self.resource_account != self.principal_account
 
 
-def _statement_applies(
-    statement: Statement, action: str, resource: str, context: Mapping[str, Scalar | tuple[Scalar, ...]]
-) -> bool:
-    if statement.actions.matches(action, context) == statement.not_action:
+_NO_CONTEXT: Context = {}  # what a pattern set without policy variables is given: it reads nothing
+
+
+def _statement_applies(statement: Statement, action: str, resource: str, request: AuthzRequest) -> bool:
+    # The context is only fetched (and so only built) for a statement that reads it.
+    actions = statement.actions
+    context = request._context if actions.templates else _NO_CONTEXT
+    if actions.matches(action, context) == statement.not_action:
         return False
     resources = statement.resources
-    if resources is not None and resources.matches(resource, context) == statement.not_resource:
-        return False
-    for condition in statement.conditions:  # noqa: SIM110 - a loop beats all(genexpr) here
-        if not condition.evaluate(context):
+    if resources is not None:
+        context = request._context if resources.templates else _NO_CONTEXT
+        if resources.matches(resource, context) == statement.not_resource:
             return False
+    conditions = statement.conditions
+    if conditions:
+        context = request._context
+        for condition in conditions:
+            if not condition.evaluate(context):
+                return False
     return True
 
 
 def _scan(policy: Policy, request: AuthzRequest) -> tuple[bool, bool]:
     """(explicit deny, allow) of a policy without principals."""
     allowed = False
-    action, resource, context = request._action, request.resource, request._context
+    action, resource = request._action, request.resource
     for statement in policy.statements:
-        if (statement.allow and allowed) or not _statement_applies(statement, action, resource, context):
+        if (statement.allow and allowed) or not _statement_applies(statement, action, resource, request):
             continue
         if not statement.allow:
             return True, allowed
@@ -119,7 +163,7 @@ def _scan_resource_policy(
 ) -> tuple[bool, PrincipalMatch]:
     """(explicit deny, strongest principal match among the allowing statements)."""
     best = PrincipalMatch.NONE
-    action, resource, context = request._action, request.resource, request._context
+    action, resource = request._action, request.resource
     for statement in policy.statements:
         principals = statement.principals
         if principals is None:
@@ -132,7 +176,7 @@ def _scan_resource_policy(
             strength = principals.match(caller)
         if strength is PrincipalMatch.NONE or (statement.allow and strength <= best):
             continue
-        if not _statement_applies(statement, action, resource, context):
+        if not _statement_applies(statement, action, resource, request):
             continue
         if not statement.allow:
             return True, best
@@ -148,15 +192,17 @@ def _implicit(policy_type: str, action: str) -> Evaluation:
     return Evaluation(Decision.IMPLICIT_DENY, f"no {policy_type} allows the {action} action")
 
 
-def _allow(reason: str) -> Evaluation:
-    return Evaluation(Decision.ALLOW, reason)
-
-
 _IDENTITY = "identity-based policy"
 _RESOURCE = "resource-based policy"
 _BOUNDARY = "permissions boundary"
 _SESSION = "session policy"
 _SCP = "service control policy"
+
+# The allowing outcomes, built once (an Evaluation is immutable).
+_BY_RESOURCE = Evaluation(Decision.ALLOW, f"allowed by a {_RESOURCE}")
+_BY_IDENTITY = Evaluation(Decision.ALLOW, f"allowed by an {_IDENTITY}")
+_BY_BOTH = Evaluation(Decision.ALLOW, f"allowed by an {_IDENTITY} and a {_RESOURCE}")
+_BY_ROOT = Evaluation(Decision.ALLOW, "the account root user has full access to its account")
 
 
 def evaluate(
@@ -174,7 +220,7 @@ def evaluate(
     given as its role's ARN, so that a resource policy naming the session is recognised."""
     caller = request._caller
     if role_session_arn_also is not None and caller.kind is CallerKind.ROLE:
-        caller = caller_from(
+        caller = _caller_of(
             request.principal_arn, request.principal_account, session_arn=role_session_arn_also
         )
     action = request.action
@@ -228,25 +274,25 @@ def evaluate(
             return refusal
         if resource_match is PrincipalMatch.NONE:
             return _implicit(_RESOURCE, action)
-        return _allow(f"allowed by an {_IDENTITY} and a {_RESOURCE}")
+        return _BY_BOTH
 
     # 3 and 5. same account
     if resource_match is PrincipalMatch.DIRECT:
-        return _allow(f"allowed by a {_RESOURCE}")
+        return _BY_RESOURCE
     if resource_match is PrincipalMatch.ROLE:
         if not boundary_allows:
             return _implicit(_BOUNDARY, action)
         if not session_allows:
             return _implicit(_SESSION, action)
-        return _allow(f"allowed by a {_RESOURCE}")
+        return _BY_RESOURCE
     if resource_policy_required and resource_match is PrincipalMatch.NONE:
         return _implicit(_RESOURCE, action)
     if is_root and not resource_policy_required:
-        return _allow("the account root user has full access to its account")
+        return _BY_ROOT
     refusal = _identity_side(is_root, allowed_by_identity, boundary_allows, session_allows, action)
     if refusal is not None:
         return refusal
-    return _allow(f"allowed by an {_IDENTITY}")
+    return _BY_IDENTITY
 
 
 def _identity_side(
@@ -272,4 +318,4 @@ def _evaluate_service(request: AuthzRequest, caller: Caller, resource_policy: Po
         return _deny(f"a {_RESOURCE}")
     if match is PrincipalMatch.NONE:
         return _implicit(_RESOURCE, request.action)
-    return _allow(f"allowed by a {_RESOURCE}")
+    return _BY_RESOURCE
