@@ -132,6 +132,8 @@ class RateQuotas:
 
     def acquire(self, account: str, region: str, name: str) -> None:
         key = (account, region, name)
+        if self._buckets.get(key, _MISSING) is None:
+            return  # an unlimited quota stays unlimited: no lock, no clock
         now = self._monotonic()
         with self._lock:
             bucket = self._buckets.get(key, _MISSING)

@@ -14,7 +14,6 @@ Nonces are random (96 bits), so one key should seal fewer than 2**32 values (NIS
 from __future__ import annotations
 
 import os
-import struct
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -54,25 +53,30 @@ def canonical_aad(*parts: bytes | str) -> bytes:
     ``("ab", "c")``, ``("a", "bc")`` and ``("abc",)`` all encode differently, so contexts
     joined here cannot be made to collide. A `str` part is its UTF-8 encoding.
     """
-    out = bytearray()
+    out: list[bytes] = []
     for part in parts:
         if isinstance(part, str):
             raw = part.encode("utf-8")
         elif isinstance(part, bytes | bytearray | memoryview):
-            raw = bytes(part)
+            raw = part if type(part) is bytes else bytes(part)
         else:
             # bytes(5) would silently encode five zero bytes.
             raise TypeError(f"an AAD part must be bytes or str, not {type(part).__name__}")
-        if len(raw) > _MAX_PART:
+        size = len(raw)
+        if size > _MAX_PART:
             raise ValueError("an AAD part is longer than 2**32 - 1 bytes")
-        out += struct.pack(">I", len(raw))
-        out += raw
-    return bytes(out)
+        out.append(size.to_bytes(4, "big"))
+        out.append(raw)
+    return b"".join(out)
+
+
+# One instance for every derivation: building a hash descriptor per call cost a third of HKDF.
+_SHA256 = hashes.SHA256()
 
 
 def hkdf_sha256(key: bytes, *, info: bytes, salt: bytes | None = None, length: int = 32) -> bytes:
     """Derive `length` bytes from `key` with HKDF-SHA256 (RFC 5869)."""
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(key)
+    return HKDF(algorithm=_SHA256, length=length, salt=salt, info=info).derive(key)
 
 
 class AesGcmKey:

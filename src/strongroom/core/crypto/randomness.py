@@ -3,8 +3,8 @@
 Nonces, salts and data keys are drawn on every cryptographic request; one `getrandom` system call
 each cost more than the AES-GCM operation beside it on our machines. Reading the OS generator a
 block at a time and handing out consecutive, never reused slices keeps the same source (the
-kernel's CSPRNG) at a fraction of the cost. A forked child starts with an empty block, so parent
-and child never hand out the same bytes.
+kernel's CSPRNG) at a fraction of the cost. Each thread has its own block; a forked child starts
+with none, so parent and child never hand out the same bytes.
 """
 
 from __future__ import annotations
@@ -15,35 +15,37 @@ import threading
 _BLOCK = 4096
 
 
-class _Pool:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._block = b""
-        self._used = 0
+class _Pool(threading.local):
+    """One block per thread: handing out slices needs no lock (a lock cost more than the slice)."""
 
-    def take(self, size: int) -> bytes:
-        if size > _BLOCK // 4:
-            return os.urandom(size)
-        with self._lock:
-            if self._used + size > len(self._block):
-                self._block = os.urandom(_BLOCK)
-                self._used = 0
-            start = self._used
-            self._used = start + size
-            return self._block[start : start + size]
-
-    def reset(self) -> None:
-        self._lock = threading.Lock()
-        self._block = b""
-        self._used = 0
+    block = b""
+    used = 0
 
 
 _pool = _Pool()
-os.register_at_fork(after_in_child=_pool.reset)
+
+
+def _forget_in_child() -> None:
+    # The child inherits the forking thread's block: it must never hand out those bytes again.
+    global _pool
+    _pool = _Pool()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def random_bytes(size: int) -> bytes:
     """`size` bytes of OS CSPRNG output never handed out before (nonces, salts, data keys)."""
     if size < 0:
         raise ValueError("size must be >= 0")
-    return _pool.take(size)
+    if size > _BLOCK // 4:
+        return os.urandom(size)
+    pool = _pool
+    start = pool.used
+    end = start + size
+    block = pool.block
+    if end > len(block):
+        block = pool.block = os.urandom(_BLOCK)
+        start, end = 0, size
+    pool.used = end
+    return block[start:end]

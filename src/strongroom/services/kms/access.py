@@ -88,11 +88,11 @@ def resolve(ctx: RequestContext, key_id: str) -> ResolvedKey:
         if ctx.called_via and ctx.called_via[-1] == f"{service}.amazonaws.com":
             return ResolvedKey(aws_owned_key(ctx.kernel, ctx.account_id, ctx.region, service))
         raise not_found_alias(alias_arn(ctx.account_id, ctx.region, key_id))
-    ref = parse_key_reference(key_id, ctx.account_id, ctx.region)
     try:
-        return read_cache.reference(ctx, ref)
+        return read_cache.reference(ctx, key_id)
     except ServiceError:
         pass
+    ref = parse_key_reference(key_id, ctx.account_id, ctx.region)
     with ctx.kernel.db.read() as conn:
         try:
             return resolve_reference(conn, ref, ctx.region)
@@ -174,11 +174,12 @@ def authorize_key(
     if key.aws_owned:
         return
     action = f"kms:{operation}"
+    facts = read_cache.facts(ctx, key)
     condition_keys = kms_condition_keys(
         ctx,
         key,
         request_alias=resolved.alias,
-        resource_aliases=read_cache.aliases(ctx, key),
+        resource_aliases=facts.aliases(ctx, key),
         encryption_context=encryption_context,
         extra=context_keys,
     )
@@ -187,7 +188,7 @@ def authorize_key(
         key.arn,
         resource_policy=key.policy,
         resource_account=key.account_id,
-        resource_tags=read_cache.tags(ctx, key),
+        resource_tags=facts.tags(ctx, key),  # read only, by the policy engine
         request_tags=request_tags,
         context_keys=condition_keys,
         resource_policy_required=True,

@@ -86,9 +86,9 @@ class CryptoApi:
             return self._encrypt_asymmetric(ctx, key, plaintext, algorithm, context), algorithm, None
         if algorithm not in (None, SYMMETRIC_ALGORITHM):
             raise invalid_key_usage(key, f"Encrypt with {algorithm}")
-        material = read_cache.current(ctx, key)
-        header = ciphertext.CiphertextHeader(key.account_id, key.key_id, material.material_id)
-        blob = ciphertext.encrypt(material.secret, header, plaintext, context)
+        facts = read_cache.facts(ctx, key)
+        material = facts.current(ctx, key)
+        blob = facts.cipher(material).encrypt(plaintext, context)
         return blob, SYMMETRIC_ALGORITHM, material.material_id.hex()
 
     def _source_key(
@@ -151,11 +151,12 @@ class CryptoApi:
         if algorithm not in (None, SYMMETRIC_ALGORITHM):
             raise incorrect_key()
         assert parsed is not None
-        material = read_cache.by_id(ctx, key, parsed.header.material_id)
+        facts = read_cache.facts(ctx, key)
+        material = facts.by_id(ctx, key, parsed.header.material_id)
         if material is None:
             raise invalid_ciphertext()
         try:
-            plaintext = ciphertext.decrypt(material.secret, parsed, context)
+            plaintext = facts.cipher(material).decrypt(parsed, context)
         except ciphertext.InvalidCiphertext:
             raise invalid_ciphertext() from None
         return plaintext, SYMMETRIC_ALGORITHM, material.material_id.hex()

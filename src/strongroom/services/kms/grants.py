@@ -146,7 +146,9 @@ def parse_token(token: str) -> tuple[str, str, str, str]:
 
 
 def check_tokens(tokens: Sequence[str] | None) -> list[tuple[str, str, str, str]]:
-    return [parse_token(token) for token in tokens or ()]
+    if not tokens:  # nearly every request
+        return []
+    return [parse_token(token) for token in tokens]
 
 
 # -- storage -----------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class KeyClass:
 
 
 _UNKNOWN = KeyClass(None)
+_FOREVER = float("inf")
 _OWNED = KeyClass("SYMMETRIC_DEFAULT", aws_owned=True)
 
 
@@ -65,22 +66,42 @@ class ThrottledApi(MeteredApi):
             load_overrides(),
         )
         self._key_classes: dict[tuple[str, str, str], tuple[KeyClass, float]] = {}
+        self._classes: dict[tuple[str, str | None, bool, Any], tuple[str, str | None]] = {}
 
     def admit(self, ctx: RequestContext, operation: str, request: dict[str, Any]) -> None:
         """Raise ThrottlingException past the quota; count the request for the cost meter."""
-        key_class = self._key_class(ctx, request) if _names_key(operation) else _UNKNOWN
-        name = request_quotas.quota_name(operation, key_class.spec)
+        key_class = self._key_class(ctx, request) if operation in _KEYED_OPERATIONS else _UNKNOWN
+        pair_spec = request.get("KeyPairSpec") if operation in _PAIR_OPERATIONS else None
+        name, category = self._classify(operation, key_class, pair_spec)
         try:
             self.quotas.acquire(ctx.account_id, ctx.region, name)
         except Throttled:
             raise ThrottlingError(THROTTLED_MESSAGE) from None
-        category = request_quotas.price_category(
-            operation, key_class.spec, aws_owned=key_class.aws_owned, key_pair_spec=request.get("KeyPairSpec")
-        )
         self.count(ctx, category)
 
+    def _classify(self, operation: str, key_class: KeyClass, key_pair_spec: Any) -> tuple[str, str | None]:
+        """(quota name, price category) of a request: a pure function, remembered."""
+        memo_key = (operation, key_class.spec, key_class.aws_owned, key_pair_spec)
+        found = self._classes.get(memo_key)
+        if found is None:
+            found = (
+                request_quotas.quota_name(operation, key_class.spec),
+                request_quotas.price_category(
+                    operation, key_class.spec, aws_owned=key_class.aws_owned, key_pair_spec=key_pair_spec
+                ),
+            )
+            if len(self._classes) >= _CACHE_LIMIT:
+                self._classes.clear()
+            self._classes[memo_key] = found
+        return found
+
     def _key_class(self, ctx: RequestContext, request: dict[str, Any]) -> KeyClass:
-        reference = next((request[m] for m in _KEY_MEMBERS if isinstance(request.get(m), str)), None)
+        reference: str | None = None
+        for member in _KEY_MEMBERS:
+            value = request.get(member)
+            if isinstance(value, str):
+                reference = value
+                break
         if reference is None:
             blob = request.get("CiphertextBlob")
             if not isinstance(blob, bytes):
@@ -90,19 +111,19 @@ class ThrottledApi(MeteredApi):
             except ciphertext.InvalidCiphertext:
                 return _UNKNOWN
             reference = f"arn:aws:kms:{ctx.region}:{header.account_id}:key/{header.key_id}"
-        if reference.startswith(AWS_OWNED_PREFIX):
+        elif reference.startswith(AWS_OWNED_PREFIX):
             return _OWNED
         cache_key = (ctx.account_id, ctx.region, reference)
-        now = time.monotonic()
         cached = self._key_classes.get(cache_key)
-        if cached is not None and cached[1] > now:
+        if cached is not None and (cached[1] == _FOREVER or cached[1] > time.monotonic()):
             return cached[0]
+        now = time.monotonic()
         found = self._look_up(ctx, reference)
         if found is not _UNKNOWN:
             if len(self._key_classes) >= _CACHE_LIMIT:
                 self._key_classes.clear()
             by_alias = reference.startswith("alias/") or ":alias/" in reference
-            self._key_classes[cache_key] = (found, now + _ALIAS_TTL_SECONDS if by_alias else float("inf"))
+            self._key_classes[cache_key] = (found, now + _ALIAS_TTL_SECONDS if by_alias else _FOREVER)
         return found
 
     def _look_up(self, ctx: RequestContext, reference: str) -> KeyClass:
@@ -120,5 +141,7 @@ class ThrottledApi(MeteredApi):
         return KeyClass(key.key_spec, key.aws_owned) if key is not None else _UNKNOWN
 
 
-def _names_key(operation: str) -> bool:
-    return operation in request_quotas.CRYPTOGRAPHIC_OPERATIONS or operation == "GetPublicKey"
+# The operations whose quota and price depend on the key they name.
+_KEYED_OPERATIONS = request_quotas.CRYPTOGRAPHIC_OPERATIONS | {"GetPublicKey"}
+# The operations priced by the key pair they make (KeyPairSpec).
+_PAIR_OPERATIONS = frozenset({"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"})

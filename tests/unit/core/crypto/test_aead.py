@@ -212,3 +212,9 @@ def test_random_key_sizes() -> None:
     for bad in (64, 100, 0):
         with pytest.raises(ValueError):
             random_key(bad)
+
+
+def test_canonical_aad_reads_every_bytes_like_part_as_its_bytes() -> None:
+    expected = canonical_aad(b"ab", b"")
+    assert canonical_aad(bytearray(b"ab"), memoryview(b"")) == expected
+    assert canonical_aad(memoryview(b"xaby")[1:3], b"") == expected
