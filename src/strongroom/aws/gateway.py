@@ -27,6 +27,7 @@ from strongroom.aws.trail import build_entry
 from strongroom.aws.validation import validate
 from strongroom.core.clock import utcnow
 from strongroom.core.iam.credentials import CredentialError
+from strongroom.core.iam.ids import event_id as new_event_id
 from strongroom.core.iam.ids import request_id as new_id
 from strongroom.core.iam.principals import Principal
 from strongroom.core.kernel import Kernel
@@ -316,7 +317,7 @@ class Gateway:
             self.kernel.audit.record(
                 partial(
                     build_entry,
-                    event_id=new_id(),
+                    event_id=new_event_id(),
                     request_id=request_id,
                     event_time=self.kernel.clock.now(),
                     service_host=f"{service.signing_name}.amazonaws.com",
