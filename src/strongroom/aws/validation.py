@@ -21,7 +21,7 @@ import itertools
 import re
 import unicodedata
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,10 @@ __all__ = ["java_pattern", "validate", "validation_errors"]
 
 def validate(shape: Shape | None, params: Mapping[str, Any]) -> None:
     """Raise `ValidationError` listing every constraint of `shape` that `params` breaks."""
+    # Nearly every request is valid: a compiled yes/no check answers that without building paths
+    # or messages; only a request it rejects walks the shape again to word AWS's errors.
+    if shape is None or not isinstance(params, Mapping) or _structure_check(shape)(params):
+        return
     errors = validation_errors(shape, params)
     if errors:
         raise ValidationError(_message(errors))
@@ -206,6 +210,217 @@ def _java_string(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_java_string(v) for v in value) + "]"
     return str(value)
+
+
+# --- compiled checks: does a value break nothing? ----------------------------------------------
+#
+# Each mirrors the walk above (`_check`, `_check_structure`, `_check_map_entries`) and answers
+# only whether it would report nothing. A check is built once per shape and kept on the shape
+# object itself (botocore caches member shapes on their parents, and a shape and its checks then
+# die together). None stands for "always passes", so members without constraints cost nothing.
+
+_Check = Callable[[Any], bool]
+_Compiler = Callable[[Shape, tuple[str, ...]], "_Check | None"]
+_STRUCTURE_KEY = "_strongroom_structure_check"
+_ENTRIES_KEY = "_strongroom_map_entries_check"
+_VALUE_KEY = "_strongroom_value_check"
+_OWN_KEY = "_strongroom_own_check"
+
+
+def _structure_check(shape: Shape) -> _Check:
+    """The check of `_check_structure(shape, value, ...)` for a Mapping value."""
+    found = _compiled(shape, _STRUCTURE_KEY, _compile_structure, ())
+    return found if found is not None else _passes
+
+
+def _passes(_value: Any) -> bool:
+    return True
+
+
+def _compiled(shape: Shape, key: str, compiler: _Compiler, seen: tuple[str, ...]) -> _Check | None:
+    cache = shape.__dict__
+    if key in cache:
+        found: _Check | None = cache[key]
+        return found
+    if shape.name in seen:
+        # A recursive shape: its next level is another shape object, compiled on first use.
+        return _deferred(shape, key, compiler)
+    built = cache[key] = compiler(shape, (*seen, shape.name))
+    return built
+
+
+def _deferred(shape: Shape, key: str, compiler: _Compiler) -> _Check:
+    def check_later(value: Any) -> bool:
+        check = _compiled(shape, key, compiler, ())
+        return check is None or check(value)
+
+    return check_later
+
+
+def _compile_structure(shape: Shape, seen: tuple[str, ...]) -> _Check | None:
+    if shape.type_name != "structure" or getattr(shape, "is_document_type", False):
+        return None
+    required = set(shape.required_members)
+    plan: list[tuple[str, bool, _Check | None]] = []
+    for name, member in shape.members.items():
+        check = _compiled(member, _VALUE_KEY, _compile_value, seen)
+        if check is not None or name in required:
+            plan.append((name, name in required, check))
+    if not plan:
+        return None
+    members = tuple(plan)
+
+    def check_structure(value: Any) -> bool:
+        get = value.get
+        for name, is_required, check in members:
+            item = get(name)
+            if item is None:
+                if is_required:
+                    return False
+            elif check is not None and not check(item):
+                return False
+        return True
+
+    return check_structure
+
+
+def _compile_value(shape: Shape, seen: tuple[str, ...]) -> _Check | None:
+    """The check of `_check(shape, value, ...)`: own constraints, then what the value holds."""
+    own = _own_check(shape)
+    type_name = shape.type_name
+    nested: _Check | None = None
+    if type_name == "structure":
+        nested = _when_mapping(_compiled(shape, _STRUCTURE_KEY, _compile_structure, seen))
+    elif type_name == "list":
+        nested = _list_items_check(_compiled(shape.member, _VALUE_KEY, _compile_value, seen))
+    elif type_name == "map":
+        nested = _when_mapping(_compiled(shape, _ENTRIES_KEY, _compile_map_entries, seen))
+    if own is None:
+        return nested
+    if nested is None:
+        return own
+    own_check, nested_check = own, nested
+    return lambda value: own_check(value) and nested_check(value)
+
+
+def _when_mapping(check: _Check | None) -> _Check | None:
+    if check is None:
+        return None
+    inner = check
+
+    def check_mapping(value: Any) -> bool:
+        return not isinstance(value, Mapping) or inner(value)
+
+    return check_mapping
+
+
+def _list_items_check(item_check: _Check | None) -> _Check:
+    def check_items(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        if item_check is None:
+            return all(item is not None for item in value)
+        return all(item is not None and item_check(item) for item in value)
+
+    return check_items
+
+
+def _compile_map_entries(shape: Shape, seen: tuple[str, ...]) -> _Check | None:
+    """The check of `_check_map_entries(shape, value, ...)` for a Mapping value."""
+    key_check = _own_check(shape.key)
+    value_shape = shape.value
+    item_own = _own_check(value_shape)
+    item_nested: _Check | None = None
+    if value_shape.type_name == "structure":
+        item_nested = _when_mapping(_compiled(value_shape, _STRUCTURE_KEY, _compile_structure, seen))
+    elif value_shape.type_name == "list":
+        element_check = _compiled(value_shape.member, _VALUE_KEY, _compile_value, seen)
+        if element_check is not None:
+            item_nested = _list_elements_check(element_check)
+    elif value_shape.type_name == "map":
+        item_nested = _when_mapping(_compiled(value_shape, _ENTRIES_KEY, _compile_map_entries, seen))
+    if key_check is None and item_own is None and item_nested is None:
+        return None
+
+    def check_entries(value: Any) -> bool:
+        for key, item in value.items():
+            if key_check is not None and not key_check(key):
+                return False
+            if item is None:
+                continue
+            if item_own is not None and not item_own(item):
+                return False
+            if item_nested is not None and not item_nested(item):
+                return False
+        return True
+
+    return check_entries
+
+
+def _list_elements_check(element_check: _Check) -> _Check:
+    # Inside a map value, `_check_map_entries` skips null list elements instead of reporting them.
+    def check_elements(value: Any) -> bool:
+        if not isinstance(value, list):
+            return True
+        return all(element is None or element_check(element) for element in value)
+
+    return check_elements
+
+
+def _own_check(shape: Shape) -> _Check | None:
+    """The check of `_constraint_failures(shape, value) == []`."""
+    cache = shape.__dict__
+    if _OWN_KEY not in cache:
+        cache[_OWN_KEY] = _compile_own(shape)
+    found: _Check | None = cache[_OWN_KEY]
+    return found
+
+
+def _compile_own(shape: Shape) -> _Check | None:
+    metadata = shape.metadata
+    type_name = shape.type_name
+    low: Any = metadata.get("min")
+    high: Any = metadata.get("max")
+    has_low, has_high = "min" in metadata, "max" in metadata
+    if type_name == "string":
+        enum = metadata.get("enum")
+        allowed = frozenset(enum) if enum else None
+        pattern = metadata.get("pattern")
+        compiled = java_pattern(pattern) if pattern else None
+        fullmatch = compiled.fullmatch if compiled is not None else None
+        if allowed is None and not has_low and not has_high and fullmatch is None:
+            return None
+
+        def check_string(value: Any) -> bool:
+            if not isinstance(value, str):
+                return True
+            if allowed is not None and value not in allowed:
+                return False
+            length = len(value)
+            if (has_high and length > high) or (has_low and length < low):
+                return False
+            return fullmatch is None or fullmatch(value) is not None
+
+        return check_string
+    if type_name in ("blob", "list", "map") and (has_low or has_high):
+        sized: Any = {"blob": (bytes, bytearray), "list": list, "map": Mapping}[type_name]
+
+        def check_length(value: Any) -> bool:
+            if not isinstance(value, sized):
+                return True
+            length = len(value)
+            return not ((has_high and length > high) or (has_low and length < low))
+
+        return check_length
+    if type_name in _NUMERIC_TYPES and (has_low or has_high):
+
+        def check_range(value: Any) -> bool:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                return True
+            return not ((has_high and value > high) or (has_low and value < low))
+
+        return check_range
+    return None
 
 
 # --- Java regular expressions -------------------------------------------------------------------

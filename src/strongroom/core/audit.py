@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +70,43 @@ class AuditEntry:
     resources: tuple[tuple[str, str], ...]
     record: dict[str, Any]
 
+    # The generated __init__ of a frozen dataclass sets each field through object.__setattr__,
+    # several times slower; one entry is built per call, so the fields are stored at once.
+    def __init__(
+        self,
+        event_id: str,
+        account_id: str,
+        region: str,
+        event_time: datetime,
+        event_source: str,
+        event_name: str,
+        read_only: bool,
+        username: str | None,
+        access_key_id: str | None,
+        resources: tuple[tuple[str, str], ...],
+        record: dict[str, Any],
+    ) -> None:
+        self.__dict__.update(
+            event_id=event_id,
+            account_id=account_id,
+            region=region,
+            event_time=event_time,
+            event_source=event_source,
+            event_name=event_name,
+            read_only=read_only,
+            username=username,
+            access_key_id=access_key_id,
+            resources=resources,
+            record=record,
+        )
+
+
+class _FlushMark(threading.Event):
+    """Queued by `flush`; set once the writer has committed everything queued before it."""
+
+
+_Queued = AuditEntry | Callable[[], AuditEntry] | _FlushMark
+
 
 class AuditTrail:
     """Queues records and commits them in batches from one writer thread per process.
@@ -78,16 +116,18 @@ class AuditTrail:
     which moves redaction and serialization off the request path.
     """
 
-    def __init__(self, db: Database, *, batch_size: int = 500, max_delay: float = 0.2) -> None:
+    def __init__(
+        self, db: Database, *, batch_size: int = 500, max_delay: float = 0.2, build_slice: int = 64
+    ) -> None:
         self._db = db
-        self._queue: queue.SimpleQueue[AuditEntry | Callable[[], AuditEntry]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[AuditEntry | Callable[[], AuditEntry] | _FlushMark] = (
+            queue.SimpleQueue()
+        )
         self._batch_size = batch_size
+        self._build_slice = build_slice
         self._max_delay = max_delay
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._written = threading.Condition()
-        self._queued = 0
-        self._done = 0
         self._listeners: list[Callable[[AuditEntry], None]] = []
 
     def subscribe(self, listener: Callable[[AuditEntry], None]) -> None:
@@ -95,8 +135,6 @@ class AuditTrail:
         self._listeners.append(listener)
 
     def record(self, entry: AuditEntry | Callable[[], AuditEntry]) -> None:
-        with self._written:
-            self._queued += 1
         self._queue.put(entry)
 
     def start(self) -> None:
@@ -110,9 +148,10 @@ class AuditTrail:
         if self._thread is None:
             self._drain()
             return
-        with self._written:
-            target = self._queued
-            self._written.wait_for(lambda: self._done >= target, timeout=timeout)
+        # The queue is FIFO: once the writer reaches this mark, all that came before is written.
+        mark = _FlushMark()
+        self._queue.put(mark)
+        mark.wait(timeout)
 
     def stop(self) -> None:
         if self._thread is not None:
@@ -128,25 +167,32 @@ class AuditTrail:
     def _drain(self) -> None:
         while True:
             batch: list[AuditEntry] = []
+            marks: list[_FlushMark] = []
             taken = 0
             while taken < self._batch_size:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if isinstance(item, _FlushMark):
+                    marks.append(item)
+                    break  # what the flush waits for is in this batch
                 taken += 1
+                if taken % self._build_slice == 0:
+                    # Building records holds the GIL; let the event loop in between slices
+                    # rather than make it wait out the interpreter's 5 ms switch interval.
+                    time.sleep(0)
                 try:
                     batch.append(item() if callable(item) else item)
                 except Exception:
                     log.exception("could not build an audit record")
-            if not taken:
-                return
             if batch:
                 self._write(batch)
                 self._notify(batch)
-            with self._written:
-                self._done += taken
-                self._written.notify_all()
+            for mark in marks:
+                mark.set()
+            if not taken and not marks:
+                return
 
     def _notify(self, batch: Sequence[AuditEntry]) -> None:
         for listener in self._listeners:
@@ -158,31 +204,31 @@ class AuditTrail:
 
     def _write(self, batch: Sequence[AuditEntry]) -> None:
         try:
-            with self._db.write() as conn:
-                _insert_events.execute(
-                    conn,
-                    [
-                        {
-                            "event_id": e.event_id,
-                            "account_id": e.account_id,
-                            "region": e.region,
-                            "event_time": e.event_time,
-                            "event_source": e.event_source,
-                            "event_name": e.event_name,
-                            "read_only": e.read_only,
-                            "username": e.username,
-                            "access_key_id": e.access_key_id,
-                            "record": orjson.dumps(e.record, default=str).decode(),
-                        }
-                        for e in batch
-                    ],
+            dumps = orjson.dumps
+            events = [
+                (
+                    e.event_id,
+                    e.account_id,
+                    e.region,
+                    e.event_time,
+                    e.event_source,
+                    e.event_name,
+                    e.read_only,
+                    e.username,
+                    e.access_key_id,
+                    dumps(e.record, default=str).decode(),
                 )
-                resources = [
-                    {"event_id": e.event_id, "resource_type": t, "resource_name": n}
-                    for e in batch
-                    for t, n in dict.fromkeys(e.resources)
-                ]
-                _insert_resources.execute(conn, resources)
+                for e in batch
+            ]
+            resources = [
+                (e.event_id, kind, name)
+                for e in batch
+                if e.resources
+                for kind, name in (dict.fromkeys(e.resources) if len(e.resources) > 1 else e.resources)
+            ]
+            with self._db.write() as conn:
+                _insert_events.execute_values(conn, events)
+                _insert_resources.execute_values(conn, resources)
         except Exception:
             log.exception("could not write %d audit records", len(batch))
 

@@ -13,10 +13,12 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
+import orjson
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from strongroom.aws.errors import AWSError, SerializationError, UnknownOperation
@@ -33,29 +35,30 @@ class JsonProtocol(Protocol):
 
     def find_operation(self, service: ServiceModel, request: HttpRequest) -> OperationModel:
         target = request.headers.get("X-Amz-Target") or ""
-        prefix, _, operation_name = target.rpartition(".")
-        if (
-            request.method != "POST"
-            or prefix != service.metadata.get("targetPrefix")
-            or operation_name not in service.operation_names
-        ):
+        targets: dict[str, OperationModel] | None = service.__dict__.get(_TARGETS_KEY)
+        if targets is None:
+            targets = service.__dict__[_TARGETS_KEY] = _operations_by_target(service)
+        operation = targets.get(target) if request.method == "POST" else None
+        if operation is None:
             raise UnknownOperation(f"Operation {target!r} is not supported by this service" if target else "")
-        return service.operation_model(operation_name)
+        return operation
 
     def parse_request(self, operation: OperationModel, request: HttpRequest) -> dict[str, Any]:
         shape = operation.input_shape
         body = request.body.strip()
         if not body:
             return {}
-        try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SerializationError("The request body is not valid JSON") from exc
+        document = _loads(body)
         if not isinstance(document, dict):
             raise SerializationError("Start of structure or map expected for the request body")
         if shape is None:
             return {}
-        parsed = _parse_value(shape, document, "")
+        try:
+            parsed = _parser(shape)(document)
+        except Exception:
+            # The compiled parser only knows that something is wrong: the walk says what and where,
+            # from the standard library's reading (orjson reads integers beyond 64 bits as floats).
+            parsed = _parse_value(shape, _std_loads(body), "")
         assert isinstance(parsed, dict)
         return parsed
 
@@ -63,9 +66,9 @@ class JsonProtocol(Protocol):
         self, operation: OperationModel, result: dict[str, Any], request_id: str
     ) -> HttpResponse:
         shape = operation.output_shape
-        body = _serialize_value(shape, result) if shape is not None else {}
+        body = _serializer(shape)(result) if shape is not None else {}
         headers = _headers(operation.service_model, request_id)
-        return HttpResponse(200, headers, _dumps(body))
+        return HttpResponse(200, headers, _dumps_compiled(body))
 
     def serialize_error(
         self,
@@ -86,6 +89,17 @@ class JsonProtocol(Protocol):
         body["__type"] = wire.code
         body[wire.message_key] = error.message
         return HttpResponse(wire.status, headers, _dumps(body))
+
+
+_TARGETS_KEY = "_strongroom_json_targets"
+
+
+def _operations_by_target(service: ServiceModel) -> dict[str, OperationModel]:
+    """Each `X-Amz-Target` the service answers (`<targetPrefix>.<operation>`), kept on the model."""
+    prefix = service.metadata.get("targetPrefix")
+    if not isinstance(prefix, str):
+        return {}
+    return {f"{prefix}.{name}": service.operation_model(name) for name in service.operation_names}
 
 
 class WireError:
@@ -156,7 +170,39 @@ def _dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), default=_json_fallback).encode()
 
 
+# The body's bytes stay exactly what `_dumps` writes (tests and clients compare them): orjson
+# writes the same bytes for str keys, ASCII text without DEL, ints of 64 bits and floats of at
+# least 1e-4 in magnitude. Anything else makes it raise (datetimes, subclasses and dataclasses
+# are passed through to an absent default, `_Exact` marks what compiled serializers cannot vouch
+# for) or shows in its output, and the standard library writes those bodies instead.
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _dumps_compiled(body: Any) -> bytes:
+    """`_dumps` of a compiled serializer's output."""
+    try:
+        out = orjson.dumps(body, option=_ORJSON_OPTIONS)
+    except TypeError:
+        return _dumps(body)
+    if out.isascii() and b"\x7f" not in out:
+        return out
+    return _dumps(body)
+
+
+class _Exact:
+    """A value only the standard library's encoder is trusted to write (see `_dumps_compiled`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 def _json_fallback(value: Any) -> Any:
+    if isinstance(value, _Exact):
+        return value.value
     # Only reached for values outside a modeled shape (document members, unmodeled error extras).
     if isinstance(value, datetime):
         return _epoch_seconds(value)
@@ -166,6 +212,149 @@ def _json_fallback(value: Any) -> Any:
 
 
 # --- request: JSON → plain values ---------------------------------------------------------------
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # orjson refuses some of what the standard library reads (NaN, lone surrogates, 1E400).
+        return _std_loads(body)
+
+
+def _std_loads(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SerializationError("The request body is not valid JSON") from exc
+
+
+_Convert = Callable[[Any], Any]
+_PARSER_KEY = "_strongroom_json_parser"
+_SERIALIZER_KEY = "_strongroom_json_serializer"
+
+
+class _Rejected(Exception):
+    """A compiled parser met a value `_parse_value` would refuse; it words the error."""
+
+
+def _compiled(shape: Shape, key: str, compiler: Callable[[Shape], _Convert]) -> _Convert:
+    """The converter for `shape`, built once and kept on the shape object.
+
+    botocore caches member shapes on their parents, so a converter lives as long as its model;
+    member converters are looked up on first use, which also stops at recursive shapes.
+    """
+    found: _Convert | None = shape.__dict__.get(key)
+    if found is None:
+        found = shape.__dict__[key] = compiler(shape)
+    return found
+
+
+def _lazy(shape: Shape, key: str, compiler: Callable[[Shape], _Convert]) -> _Convert:
+    converter: _Convert | None = shape.__dict__.get(key)
+    if converter is not None:
+        return converter
+
+    def convert_later(value: Any) -> Any:
+        return _compiled(shape, key, compiler)(value)
+
+    return convert_later
+
+
+def _parser(shape: Shape) -> _Convert:
+    return _compiled(shape, _PARSER_KEY, _compile_parser)
+
+
+def _parse_document(value: Any) -> Any:
+    # A document is taken as read, so it must be read by the standard library (see `_loads`).
+    raise _Rejected
+
+
+def _compile_parser(shape: Shape) -> _Convert:
+    """`_parse_value(shape, value, path)` without the path: any refusal raises."""
+    type_name = shape.type_name
+    if type_name == "structure":
+        if shape.metadata.get("document"):
+            return _parse_document
+        members = tuple(
+            (member.serialization.get("name", name), name, _scalar_parser(member))
+            for name, member in shape.members.items()
+        )
+
+        def parse_structure(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Rejected
+            result: dict[str, Any] = {}
+            get = value.get
+            for wire, name, convert in members:
+                raw = get(wire)
+                if raw is not None:
+                    result[name] = convert(raw)
+            return result
+
+        return parse_structure
+    if type_name == "list":
+        item = _scalar_parser(shape.member)
+
+        def parse_list(value: Any) -> Any:
+            if not isinstance(value, list):
+                raise _Rejected
+            return [None if entry is None else item(entry) for entry in value]
+
+        return parse_list
+    if type_name == "map":
+        entry_value = _scalar_parser(shape.value)
+
+        def parse_map(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise _Rejected
+            return {key: entry_value(entry) for key, entry in value.items() if entry is not None}
+
+        return parse_map
+    return _scalar_parser(shape)
+
+
+def _scalar_parser(shape: Shape) -> _Convert:
+    type_name = shape.type_name
+    if type_name in ("structure", "list", "map"):
+        return _lazy(shape, _PARSER_KEY, _compile_parser)
+    if type_name == "string":
+        return _parse_string
+    if type_name == "boolean":
+        return _parse_boolean
+    if type_name in ("integer", "long"):
+        return _parse_integer
+    if type_name == "blob":
+        return _parse_blob
+
+    def parse_scalar(value: Any) -> Any:
+        return _parse_scalar(shape, value, "")
+
+    return parse_scalar
+
+
+def _parse_string(value: Any) -> Any:
+    if value.__class__ is not str:
+        raise _Rejected
+    return value
+
+
+def _parse_boolean(value: Any) -> Any:
+    if value.__class__ is not bool:
+        raise _Rejected
+    return value
+
+
+def _parse_integer(value: Any) -> Any:
+    if value.__class__ is not int:
+        raise _Rejected
+    return value
+
+
+def _parse_blob(value: Any) -> Any:
+    if value.__class__ is not str:
+        raise _Rejected
+    return base64.b64decode(value, validate=True)
 
 
 def _type_error(expected: str, value: Any, path: str) -> SerializationError:
@@ -308,6 +497,79 @@ def _serialize_value(shape: Shape, value: Any) -> Any:
         return int(value)
     if type_name == "boolean":
         return bool(value)
+    return value
+
+
+def _serializer(shape: Shape) -> _Convert:
+    return _compiled(shape, _SERIALIZER_KEY, _compile_serializer)
+
+
+def _compile_serializer(shape: Shape) -> _Convert:
+    """`_serialize_value(shape, value)`, with `_Exact` around what orjson might write differently."""
+    type_name = shape.type_name
+    if type_name == "structure":
+        if shape.metadata.get("document"):
+            return _Exact
+        members = tuple(
+            (name, member.serialization.get("name", name), _member_serializer(member))
+            for name, member in shape.members.items()
+        )
+
+        def serialize_structure(value: Any) -> Any:
+            result: dict[str, Any] = {}
+            get = value.get
+            for name, wire, convert in members:
+                item = get(name)
+                if item is not None:
+                    result[wire] = convert(item)
+            return result
+
+        return serialize_structure
+    if type_name == "list":
+        item = _member_serializer(shape.member)
+        return lambda value: [None if entry is None else item(entry) for entry in value]
+    if type_name == "map":
+        entry_value = _member_serializer(shape.value)
+        return lambda value: {
+            str(key): entry_value(entry) for key, entry in value.items() if entry is not None
+        }
+    if type_name == "blob":
+        return _serialize_blob
+    if type_name == "timestamp":
+        timestamp_format = shape.serialization.get("timestampFormat", "unixTimestamp")
+        return lambda value: _orjson_safe(format_timestamp(value, timestamp_format))
+    if type_name in ("float", "double"):
+        return lambda value: _orjson_safe(_serialize_value(shape, value))
+    if type_name in ("integer", "long"):
+        return _serialize_integer
+    if type_name == "boolean":
+        return bool
+    return _serialize_text
+
+
+def _member_serializer(shape: Shape) -> _Convert:
+    if shape.type_name in ("structure", "list", "map"):
+        return _lazy(shape, _SERIALIZER_KEY, _compile_serializer)
+    return _serializer(shape)
+
+
+def _serialize_blob(value: Any) -> str:
+    raw = value.encode() if isinstance(value, str) else bytes(value)
+    return binascii.b2a_base64(raw, newline=False).decode()
+
+
+def _serialize_integer(value: Any) -> Any:
+    number = int(value)
+    return number if number.__class__ is int else _Exact(number)
+
+
+def _serialize_text(value: Any) -> Any:
+    return value if value.__class__ is str else _Exact(value)
+
+
+def _orjson_safe(value: Any) -> Any:
+    if value.__class__ is float and value != 0 and -1e-4 < value < 1e-4:
+        return _Exact(value)
     return value
 
 

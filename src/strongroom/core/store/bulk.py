@@ -3,10 +3,11 @@
 SQLAlchemy's `execute(insert(table), rows)` rebuilds each row's parameters through the compiled
 statement's machinery (~30 µs a row), and a driver's `executemany` still steps the statement once
 per row — on SQLite, releasing and retaking the GIL each time, which the request thread pays
-for. `BulkInsert` writes one multi-row `INSERT … VALUES (…), (…), …` per batch of up to
-`_MAX_ROWS` rows, converts each value with the column type's own bind processor (so
+for. `BulkInsert` writes multi-row `INSERT … VALUES (…), (…), …` statements of 2**k rows (up to
+`_MAX_ROWS`; the few statement texts stay in the driver's statement cache, where a new row count
+would be parsed again), converts each value with the column type's own bind processor (so
 `UtcDateTime` and friends store exactly what the ORM path would) and hands the driver one flat
-parameter list.
+parameter list per statement.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Table
 
 _Processor = Callable[[Any], Any] | None
 _MAX_PARAMETERS = 30_000  # below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters
-_MAX_ROWS = 500
+_MAX_ROWS = 256  # a power of two, see `execute_values`
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -29,6 +30,7 @@ class BulkInsert:
         self._table = table
         self._names = [column.name for column in table.columns]
         self._plans: dict[str, tuple[str, str, list[_Processor]]] = {}
+        self._texts: dict[tuple[str, int], str] = {}
 
     def _plan(self, conn: Connection) -> tuple[str, str, list[_Processor]]:
         dialect = conn.dialect
@@ -49,16 +51,41 @@ class BulkInsert:
     def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
+        names = self._names
+        self.execute_values(conn, [tuple([row[name] for name in names]) for row in rows])
+
+    def execute_values(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows given as values in the table's column order (no per-row dict to build)."""
+        if not rows:
+            return
         prefix, group, processors = self._plan(conn)
-        pairs = list(zip(self._names, processors, strict=True))
-        per_statement = max(1, min(_MAX_ROWS, _MAX_PARAMETERS // len(pairs)))
+        width = len(processors)
+        converted = [(index, proc) for index, proc in enumerate(processors) if proc is not None]
+        per_statement = max(1, min(_MAX_ROWS, _MAX_PARAMETERS // width))
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            for start in range(0, len(rows), per_statement):
-                chunk = rows[start : start + per_statement]
-                params = [
-                    row[name] if proc is None else proc(row[name]) for row in chunk for name, proc in pairs
-                ]
-                cursor.execute(prefix + ",".join([group] * len(chunk)), params)
+            start = 0
+            while start < len(rows):
+                # Statements of 2**k rows only: the driver's statement cache then holds a few texts
+                # and finds them again, where a new row count meant parsing a new statement.
+                count = 1 << (min(len(rows) - start, per_statement).bit_length() - 1)
+                chunk = rows[start : start + count]
+                start += count
+                params: list[Any] = []
+                for row in chunk:
+                    params.extend(row)
+                if len(params) != width * count:
+                    raise ValueError(f"every row of {self._table.name} needs its {width} column values")
+                # Column by column (map over a slice): no per-value test for a missing processor.
+                for index, proc in converted:
+                    params[index::width] = list(map(proc, params[index::width]))
+                cursor.execute(self._statement(prefix, group, count), params)
         finally:
             cursor.close()
+
+    def _statement(self, prefix: str, group: str, count: int) -> str:
+        key = (prefix, count)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = prefix + ",".join([group] * count)
+        return text
