@@ -60,6 +60,10 @@ def used(make_client: ClientFactory, server: ServerProcess, account_id: str) -> 
         ssm.get_parameter(Name="/usage/standard")  # standard
     ssm.get_parameters(Names=["/usage/standard", "/usage/advanced"])  # advanced (names one)
     ssm.get_parameter(Name="/usage/advanced:1")  # advanced (a selector on it)
+    arn = ssm.get_parameter(Name="/usage/advanced")["Parameter"]["ARN"]  # advanced
+    ssm.get_parameter(Name=f"{arn}:1")  # advanced (its ARN)
+    ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/usage/advanced")  # advanced
+    ssm.get_parameters(Names=["/usage/standard", "bad:name:x"])  # standard (one name unreadable)
     ssm.update_service_setting(SettingId=HIGH_THROUGHPUT, SettingValue="true")  # standard (not on yet)
     for _ in range(2):
         ssm.get_parameter(Name="/usage/standard")  # higher throughput
@@ -81,7 +85,7 @@ def used(make_client: ClientFactory, server: ServerProcess, account_id: str) -> 
     deadline = time.monotonic() + 10
     while True:
         report = usage(server, account=account_id)
-        if sum(interactions(report, account_id).values()) >= 14:
+        if sum(interactions(report, account_id).values()) >= 18:
             report["month_hours"] = month_hours(server.now())
             return report
         if time.monotonic() > deadline:
@@ -91,13 +95,13 @@ def used(make_client: ClientFactory, server: ServerProcess, account_id: str) -> 
 
 def test_interactions_are_classified_as_aws_prices_them(used: dict[str, Any], account_id: str) -> None:
     assert interactions(used, account_id) == {
-        "API interactions, standard throughput": 8,
-        "API interactions with advanced parameters": 3,
+        "API interactions, standard throughput": 9,
+        "API interactions with advanced parameters": 6,
         "API interactions, higher throughput": 3,
     }
     costs = {line["description"]: Decimal(line["cost_usd"]) for line in lines_of(used, account_id)}
     assert costs["API interactions, standard throughput"] == 0
-    assert costs["API interactions with advanced parameters"] == Decimal("0.000015")  # 3 x $0.05 / 10,000
+    assert costs["API interactions with advanced parameters"] == Decimal("0.00003")  # 6 x $0.05 / 10,000
     assert costs["API interactions, higher throughput"] == Decimal("0.000015")
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, cast
 
 from sqlalchemy import Connection
@@ -56,6 +58,50 @@ class Readable:
 
     secret: Secret | None
     version: Version | None
+    # Worked out once per load rather than on every read: the condition keys and resource tags
+    # GetSecretValue is authorized with (`secret_context_keys`), the version's staging labels.
+    context_keys: Mapping[str, Any] = field(default_factory=dict)
+    tag_map: Mapping[str, str] = field(default_factory=dict)
+    stages: tuple[str, ...] = ()
+
+
+def read_context_keys(version_id: str | None, stage: str | None) -> dict[str, Any]:
+    """The condition keys a GetSecretValue adds for the version and stage it asks for."""
+    keys: dict[str, Any] = {}
+    if version_id:
+        keys["secretsmanager:VersionId"] = version_id
+    if stage:
+        keys["secretsmanager:VersionStage"] = stage
+    return keys
+
+
+def secret_context_keys(secret: Secret, context_keys: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The secretsmanager:* condition keys of a request on `secret`, then `context_keys`."""
+    keys: dict[str, Any] = {"secretsmanager:SecretId": secret.arn}
+    for key, value in secret.tag_map.items():
+        keys[f"secretsmanager:ResourceTag/{key}"] = value
+    if secret.rotation_lambda_arn:
+        keys["secretsmanager:resource/AllowRotationLambdaArn"] = secret.rotation_lambda_arn
+    primary_region = secret.primary_arn.split(":")[3] if secret.primary_arn else secret.region
+    keys["secretsmanager:SecretPrimaryRegion"] = primary_region
+    if context_keys:
+        keys.update(context_keys)
+    return keys
+
+
+def _readable(
+    secret: Secret | None, version: Version | None, version_id: str | None, stage: str | None
+) -> Readable:
+    if secret is None:
+        return Readable(None, version)
+    stages = tuple(secret.labels_by_version.get(version.version_id, ())) if version is not None else ()
+    return Readable(
+        secret,
+        version,
+        MappingProxyType(secret_context_keys(secret, read_context_keys(version_id, stage))),
+        MappingProxyType(secret.tag_map),
+        stages,
+    )
 
 
 def midnight(moment: datetime) -> datetime:
@@ -120,7 +166,8 @@ class SecretsBase(ServiceApi):
 
         def load() -> Readable:
             with ctx.kernel.db.read() as conn:
-                return Readable(*records.with_version(conn, ref, version_id, stage))
+                secret, version = records.with_version(conn, ref, version_id, stage)
+            return _readable(secret, version, version_id, stage)
 
         key = ("value", ref, version_id, stage)
         return cast(Readable, self.kernel.caches.named(CACHE, max_entries=_CACHED_VERSIONS).get(key, load))
@@ -133,21 +180,25 @@ class SecretsBase(ServiceApi):
     def authorize_secret(
         ctx: RequestContext, action: str, secret: Secret, context_keys: dict[str, Any] | None = None
     ) -> None:
-        keys: dict[str, Any] = {"secretsmanager:SecretId": secret.arn}
-        for key, value in secret.tag_map.items():
-            keys[f"secretsmanager:ResourceTag/{key}"] = value
-        if secret.rotation_lambda_arn:
-            keys["secretsmanager:resource/AllowRotationLambdaArn"] = secret.rotation_lambda_arn
-        primary_region = secret.primary_arn.split(":")[3] if secret.primary_arn else secret.region
-        keys["secretsmanager:SecretPrimaryRegion"] = primary_region
-        if context_keys:
-            keys.update(context_keys)
+        SecretsBase.authorize_with(
+            ctx, action, secret, secret_context_keys(secret, context_keys), secret.tag_map
+        )
+
+    @staticmethod
+    def authorize_with(
+        ctx: RequestContext,
+        action: str,
+        secret: Secret,
+        keys: Mapping[str, Any],
+        tags: Mapping[str, str],
+    ) -> None:
+        """`authorize_secret` with the condition keys and tags already worked out (a cached read)."""
         ctx.authorize(
             action,
             secret.arn,
             resource_policy=secret.resource_policy,
             resource_account=secret.account_id,
-            resource_tags=secret.tag_map,
+            resource_tags=tags,
             context_keys=keys,
         )
         ctx.audit_resources.append((_SECRET_TYPE, secret.arn))

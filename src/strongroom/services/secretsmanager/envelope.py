@@ -11,6 +11,7 @@ its secret, version and type (string or binary), so a row moved elsewhere does n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AWSError
@@ -39,6 +40,8 @@ def encryption_context(arn: str, version_id: str) -> dict[str, str]:
     return {"SecretARN": arn, "SecretVersionId": version_id}
 
 
+# Every read of a version builds the same AAD (public facts, nothing secret): build it once.
+@lru_cache(maxsize=4096)
 def _aad(arn: str, version_id: str, is_binary: bool) -> bytes:
     return canonical_aad(_AAD_LABEL, arn, version_id, "binary" if is_binary else "string")
 

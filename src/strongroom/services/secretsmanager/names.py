@@ -12,6 +12,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 
 from strongroom.services.secretsmanager.errors import invalid_parameter
 
@@ -55,6 +56,9 @@ class SecretRef:
     name: str | None
 
 
+# Every GetSecretValue reads its SecretId: a pure function of short strings returning an
+# immutable SecretRef, so the hot ids are matched once.
+@lru_cache(maxsize=4096)
 def parse_secret_id(secret_id: str, account: str, region: str) -> SecretRef:
     match = _ARN.fullmatch(secret_id)
     if match is None:

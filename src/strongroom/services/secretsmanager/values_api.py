@@ -11,8 +11,8 @@ import logging
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from strongroom.aws.context import RequestContext
 from strongroom.aws.errors import AWSError
@@ -49,6 +49,9 @@ class ValuesApi(SecretsApi):
         self._access_lock = threading.Lock()
         self._accesses_sent: set[tuple[str, str, datetime]] = set()
         self._access_writer: ThreadPoolExecutor | None = None
+        # The business day of the last read, [start, end): two comparisons instead of a
+        # datetime.replace on every GetSecretValue. Replaced whole, so threads see either day.
+        self._day: tuple[datetime, datetime] = (datetime.min.replace(tzinfo=UTC),) * 2
 
     # -- get -------------------------------------------------------------------------------------
 
@@ -58,17 +61,14 @@ class ValuesApi(SecretsApi):
     def _value(
         self, ctx: RequestContext, secret_id: str, version_id: str | None, stage: str | None
     ) -> Result:
-        keys: dict[str, Any] = {}
-        if version_id:
-            keys["secretsmanager:VersionId"] = version_id
-        if stage:
-            keys["secretsmanager:VersionStage"] = stage
         ref = self.ref(ctx, secret_id)
         found = self.readable(ctx, ref, version_id or None, stage or None)
         secret = found.secret
         if secret is None:
             raise self.missing(ctx, ref, _GET)
-        self.authorize_secret(ctx, _GET, secret, keys)
+        # The condition keys secret_context_keys(secret, read_context_keys(version_id, stage)),
+        # as `readable` worked them out when it loaded the entry.
+        self.authorize_with(ctx, _GET, secret, found.context_keys, found.tag_map)
         if secret.deleted_at is not None:
             raise invalid_request(MARKED_FOR_DELETION)
         version = _picked(secret, found.version, version_id or None, stage or None)
@@ -78,7 +78,7 @@ class ValuesApi(SecretsApi):
             "ARN": secret.arn,
             "Name": secret.name,
             "VersionId": version.version_id,
-            "VersionStages": secret.labels_by_version.get(version.version_id, []),
+            "VersionStages": list(found.stages),
             "CreatedDate": version.created_at,
         }
         if version.is_binary:
@@ -89,7 +89,7 @@ class ValuesApi(SecretsApi):
 
     def _touch(self, ctx: RequestContext, secret: Secret, version: Version) -> None:
         """Record the day of the access: once per secret, version and day, off the request path."""
-        today = midnight(ctx.now())
+        today = self._today(ctx.now())
         if secret.last_accessed_at == today and version.last_accessed_at == today:
             return
         access = (secret.secret_id, version.version_id, today)
@@ -102,6 +102,14 @@ class ValuesApi(SecretsApi):
             if self._access_writer is None:
                 self._access_writer = ThreadPoolExecutor(1, thread_name_prefix="strongroom-sm-access")
             self._access_writer.submit(self._record_access, *access)
+
+    def _today(self, now: datetime) -> datetime:
+        start, end = self._day
+        if start <= now < end:
+            return start
+        start = midnight(now)
+        self._day = (start, start + timedelta(days=1))
+        return start
 
     def _record_access(self, secret_id: str, version_id: str, day: datetime) -> None:
         try:

@@ -4,17 +4,19 @@
 `advanced` when the request names an advanced parameter (Name, Names, a Parameter ResourceId) or
 writes one (PutParameter with Tier Advanced); otherwise `standard`, which AWS does not charge.
 
-Both facts are read through the kernel's stamped cache "ssm" (`core/cache.py`), which every
-Parameter Store write drops on this node at once, so classifying costs no database round trip
-on the hot path; other nodes see a change within the cache's ttl.
+A request's category depends only on its account and Region, the names it holds and whether it
+writes an advanced parameter, so it is kept under exactly those in the kernel's stamped cache
+"ssm" (`core/cache.py`), loaded in one read transaction: a repeated request — the hot
+GetParameter of one name — is classified by one cache hit, without parsing its names again.
+Every Parameter Store write drops that cache on this node at once; other nodes see a change
+within the cache's ttl.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, Connection, bindparam, select
 
 from strongroom.services.ssm import names, settings, tiers
 from strongroom.services.ssm.parameters import Scope
@@ -37,42 +39,47 @@ _TIER = select(ssm_parameters.c.tier).where(
 
 
 def category(ctx: RequestContext, operation: str, request: dict[str, Any]) -> str:
-    scope = Scope(ctx.account_id, ctx.region)
-    if _high_throughput(ctx, scope):
-        return HIGHER_THROUGHPUT
-    if operation == "PutParameter" and request.get("Tier") == tiers.ADVANCED:
-        return ADVANCED
-    return ADVANCED if any(_is_advanced(ctx, scope, name) for name in _named(ctx, request)) else STANDARD
+    writes_advanced = operation == "PutParameter" and request.get("Tier") == tiers.ADVANCED
+    texts = _named_texts(request)
+    account, region = ctx.account_id, ctx.region
+
+    def load() -> str:
+        return _classify(ctx, Scope(account, region), writes_advanced, texts)
+
+    key = ("category", account, region, writes_advanced, texts)
+    return cast(str, ctx.kernel.caches.named(CACHE).get(key, load))
 
 
-def _named(ctx: RequestContext, request: dict[str, Any]) -> Iterator[str]:
-    texts: list[Any] = [request.get("Name")]
-    if isinstance(request.get("Names"), list):
-        texts += request["Names"]
+def _named_texts(request: dict[str, Any]) -> tuple[str, ...]:
+    """The texts in a request that may name a parameter (Name, Names, a Parameter ResourceId)."""
+    name = request.get("Name")
+    listed = request.get("Names")
+    if isinstance(name, str) and listed is None and "ResourceType" not in request:
+        return (name,)  # the usual request: one name
+    texts: list[Any] = [name]
+    if isinstance(listed, list):
+        texts += listed
     if request.get("ResourceType") == "Parameter":
         texts.append(request.get("ResourceId"))
-    for text in texts:
-        if isinstance(text, str):
+    return tuple(text for text in texts if isinstance(text, str))
+
+
+def _classify(ctx: RequestContext, scope: Scope, writes_advanced: bool, texts: tuple[str, ...]) -> str:
+    with ctx.kernel.db.read() as conn:
+        if settings.read(conn, scope, settings.HIGH_THROUGHPUT).value == "true":
+            return HIGHER_THROUGHPUT
+        if writes_advanced:
+            return ADVANCED
+        for text in texts:
             try:
-                yield names.parse_selector(text, ctx.region, ctx.account_id).name
+                name = names.parse_selector(text, scope.region, scope.account_id).name
             except names.InvalidSelector:
                 continue
+            if _is_advanced(conn, scope, name):
+                return ADVANCED
+    return STANDARD
 
 
-def _high_throughput(ctx: RequestContext, scope: Scope) -> bool:
-    def load() -> bool:
-        with ctx.kernel.db.read() as conn:
-            return settings.read(conn, scope, settings.HIGH_THROUGHPUT).value == "true"
-
-    cache = ctx.kernel.caches.named(CACHE)
-    return cast(bool, cache.get(("high-throughput", scope.account_id, scope.region), load))
-
-
-def _is_advanced(ctx: RequestContext, scope: Scope, name: str) -> bool:
-    def load() -> bool:
-        with ctx.kernel.db.read() as conn:
-            tier = conn.execute(_TIER, {"a": scope.account_id, "r": scope.region, "n": name}).scalar()
-        return tier == tiers.ADVANCED
-
-    cache = ctx.kernel.caches.named(CACHE)
-    return cast(bool, cache.get(("advanced", scope.account_id, scope.region, name), load))
+def _is_advanced(conn: Connection, scope: Scope, name: str) -> bool:
+    tier = conn.execute(_TIER, {"a": scope.account_id, "r": scope.region, "n": name}).scalar()
+    return tier == tiers.ADVANCED

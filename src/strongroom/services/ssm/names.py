@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from strongroom.services.ssm import errors
 
@@ -83,6 +84,9 @@ class InvalidSelector(ValueError):
     """A name GetParameter(s) cannot resolve; GetParameters lists it in InvalidParameters."""
 
 
+# Every GetParameter parses its name (and the cost meter's classifier did too): a pure function
+# of short strings returning an immutable Selector, so the hot names are parsed once.
+@lru_cache(maxsize=4096)
 def parse_selector(text: str, region: str, account: str) -> Selector:
     """`name[:version|:label]`, or a parameter ARN of this account and region."""
     original = text

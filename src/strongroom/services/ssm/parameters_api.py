@@ -157,20 +157,19 @@ class ParametersApi:
                 raise errors.parameter_not_found()
             return {"Parameter": found}
         arn = parameter_arn(ctx.region, ctx.account_id, selector.name)
-        looked_up = read_cache.lookup(self.kernel, scope_of(ctx), selector)
+        looked_up = read_cache.lookup(self.kernel, ctx.account_id, ctx.region, selector)
         ctx.authorize("ssm:GetParameter", arn, resource_tags=looked_up.tags)
         version = looked_up.found()
         ctx.audit_resources.append((PARAMETER_TYPE, arn))
-        return {"Parameter": _parameter(ctx, version, selector, decrypt)}
+        return {"Parameter": _parameter(ctx, version, selector, decrypt, looked_up.arn)}
 
     def get_parameters(self, ctx: RequestContext, request: Request) -> Result:
         decrypt = bool(request.get("WithDecryption"))
-        scope = scope_of(ctx)
         found: list[Result] = []  # references first, then public parameters, then the account's
         public_found: list[Result] = []
         invalid: list[str] = []  # unreadable names first, then names that are not found
         not_found: list[str] = []
-        resolved: list[tuple[Version, Selector]] = []
+        resolved: list[tuple[Version, Selector, str]] = []
         for text in dict.fromkeys(request["Names"]):
             if references.is_reference(text):
                 ctx.authorize("ssm:GetParameters", _reserved_arn(ctx, text))
@@ -195,19 +194,17 @@ class ParametersApi:
                     public_found.append(parameter)
                 continue
             arn = parameter_arn(ctx.region, ctx.account_id, selector.name)
-            looked_up = read_cache.lookup(self.kernel, scope, selector)
+            looked_up = read_cache.lookup(self.kernel, ctx.account_id, ctx.region, selector)
             ctx.authorize("ssm:GetParameters", arn, resource_tags=looked_up.tags)
             if looked_up.version is None:
                 not_found.append(text)
             else:
-                resolved.append((looked_up.version, selector))
+                resolved.append((looked_up.version, selector, looked_up.arn))
         found += public_found
         invalid += not_found
-        for version, selector in resolved:
-            ctx.audit_resources.append(
-                (PARAMETER_TYPE, parameter_arn(ctx.region, ctx.account_id, version.name))
-            )
-            found.append(_parameter(ctx, version, selector, decrypt))
+        for version, selector, version_arn in resolved:
+            ctx.audit_resources.append((PARAMETER_TYPE, version_arn))
+            found.append(_parameter(ctx, version, selector, decrypt, version_arn))
         return {"Parameters": found, "InvalidParameters": invalid}
 
     # -- DeleteParameter(s) ----------------------------------------------------------------------
@@ -328,26 +325,28 @@ def _plan(conn: Connection, scope: Scope, request: Request, now: datetime) -> Pl
 # -- rendering -----------------------------------------------------------------------------------
 
 
-def shown_value(ctx: RequestContext, version: Version, decrypt: bool) -> str:
+def shown_value(ctx: RequestContext, version: Version, decrypt: bool, arn: str | None = None) -> str:
+    """The Value a read returns; `arn` is the version's parameter ARN when the caller has it."""
     if version.type != values.SECURE_STRING:
         return version.value or ""
     assert version.ciphertext is not None
     if not decrypt:
         return secure.shown(version.ciphertext)
-    arn = parameter_arn(ctx.region, ctx.account_id, version.name)
+    if arn is None:
+        arn = parameter_arn(ctx.region, ctx.account_id, version.name)
     return secure.decrypt(
         ctx, arn=arn, ciphertext=version.ciphertext, advanced=version.tier == tiers.ADVANCED
     )
 
 
-def _parameter(ctx: RequestContext, version: Version, selector: Selector, decrypt: bool) -> Result:
+def _parameter(ctx: RequestContext, version: Version, selector: Selector, decrypt: bool, arn: str) -> Result:
     result: Result = {
         "Name": version.name,
         "Type": version.type,
-        "Value": shown_value(ctx, version, decrypt),
+        "Value": shown_value(ctx, version, decrypt, arn),
         "Version": version.version,
         "LastModifiedDate": version.modified_at,
-        "ARN": parameter_arn(ctx.region, ctx.account_id, version.name),
+        "ARN": arn,
         "DataType": version.data_type,
     }
     if selector.suffix is not None:

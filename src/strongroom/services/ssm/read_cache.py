@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 from strongroom.aws.errors import ServiceError
 from strongroom.services.ssm import parameters, tags
 from strongroom.services.ssm.interactions import CACHE
-from strongroom.services.ssm.names import Selector
+from strongroom.services.ssm.names import Selector, parameter_arn
 from strongroom.services.ssm.parameters import Scope, Version
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ class Lookup:
     # ParameterNotFound / ParameterVersionNotFound, as (code, message): an exception object raised
     # on every hit would grow its traceback each time.
     failure: tuple[str, str] | None = None
+    # The version's parameter ARN, worked out once per load rather than on every read.
+    arn: str = ""
 
     def found(self) -> Version:
         if self.version is None:
@@ -42,14 +44,16 @@ class Lookup:
         return self.version
 
 
-def lookup(kernel: Kernel, scope: Scope, selector: Selector) -> Lookup:
+def lookup(kernel: Kernel, account_id: str, region: str, selector: Selector) -> Lookup:
     def load() -> Lookup:
+        scope = Scope(account_id, region)
         with kernel.db.read() as conn:
             try:
                 version = parameters.resolve(conn, scope, selector)
             except ServiceError as missing:
                 return Lookup(None, {}, (missing.code, missing.message))
-            return Lookup(version, tags.of(conn, scope, version.name))
+            arn = parameter_arn(scope.region, scope.account_id, version.name)
+            return Lookup(version, tags.of(conn, scope, version.name), arn=arn)
 
-    key = ("parameter", scope.account_id, scope.region, selector)
+    key = ("parameter", account_id, region, selector)
     return cast(Lookup, kernel.caches.named(CACHE).get(key, load))

@@ -74,3 +74,17 @@ def test_paths() -> None:
     for bad in ("a", "/a//b", "/a b"):
         with pytest.raises(AWSError):
             check_path(bad)
+
+
+def test_selectors_are_parsed_per_region_and_account_every_time() -> None:
+    """parse_selector is memoized: an ARN's answer depends on the region and account it is read
+    in, and a refused selector is refused on every call, not only the first."""
+    arn = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/db:3"
+    for _ in range(2):
+        assert parse_selector(arn, REGION, ACCOUNT) == Selector("/app/db", version=3, from_arn=True)
+        with pytest.raises(InvalidSelector):
+            parse_selector(arn, "eu-west-1", ACCOUNT)
+        with pytest.raises(InvalidSelector):
+            parse_selector(arn, REGION, "740000000001")
+        with pytest.raises(InvalidSelector):
+            parse_selector("/app/db:", REGION, ACCOUNT)
