@@ -92,7 +92,9 @@ class Gateway:
             inline = route.service.api.inline_operations
             if not inline:
                 return False
-            return route.protocol.find_operation(route.service.model, request).name in inline
+            operation = route.protocol.find_operation(route.service.model, request)
+            request.derived["operation"] = (route, operation)
+            return operation.name in inline
         except Exception:
             return False
 
@@ -134,7 +136,11 @@ class Gateway:
         result: dict[str, Any] | None = None
         error: AWSError | None = None
         try:
-            operation = route.protocol.find_operation(route.service.model, request)
+            found: tuple[Route, OperationModel] | None = request.derived.get("operation")
+            if found is not None and found[0] is route:  # runs_inline looked it up already
+                operation = found[1]
+            else:
+                operation = route.protocol.find_operation(route.service.model, request)
             params = route.protocol.parse_request(operation, request)
             if operation.input_shape is not None:
                 validate(operation.input_shape, params)

@@ -28,8 +28,15 @@ class Database:
             self.dialect = "postgresql"
         if self.dialect == "postgresql" and url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        # At least as many pooled connections as request threads, so none is opened under load.
-        kwargs: dict[str, Any] = {"future": True, "pool_size": pool_size, "max_overflow": pool_size}
+        # At least as many pooled connections as request threads, so none is opened under load;
+        # the most recently used one is handed out first (LIFO), its statement cache and (SQLite)
+        # page cache warm, rather than rotating through all of them.
+        kwargs: dict[str, Any] = {
+            "future": True,
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_use_lifo": True,
+        }
         if self.dialect == "postgresql":
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)

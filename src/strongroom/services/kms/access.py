@@ -175,14 +175,18 @@ def authorize_key(
         return
     action = f"kms:{operation}"
     facts = read_cache.facts(ctx, key)
-    condition_keys = kms_condition_keys(
-        ctx,
-        key,
-        request_alias=resolved.alias,
-        resource_aliases=facts.aliases(ctx, key),
-        encryption_context=encryption_context,
-        extra=context_keys,
-    )
+
+    def condition_keys() -> dict[str, Any]:
+        # Gathered (an alias lookup among them) only if a statement reads a condition key.
+        return kms_condition_keys(
+            ctx,
+            key,
+            request_alias=resolved.alias,
+            resource_aliases=facts.aliases(ctx, key),
+            encryption_context=encryption_context,
+            extra=context_keys,
+        )
+
     evaluation = ctx.evaluate(
         action,
         key.arn,
