@@ -333,22 +333,20 @@ def _scalar_parser(shape: Shape) -> _Convert:
     return parse_scalar
 
 
-def _parse_string(value: Any) -> Any:
-    if value.__class__ is not str:
-        raise _Rejected
-    return value
+def _exactly(kind: type) -> Callable[[Any], Any]:
+    """A parser taking values of exactly `kind` as they are (True is not an integer here)."""
+
+    def parse(value: Any) -> Any:
+        if value.__class__ is not kind:
+            raise _Rejected
+        return value
+
+    return parse
 
 
-def _parse_boolean(value: Any) -> Any:
-    if value.__class__ is not bool:
-        raise _Rejected
-    return value
-
-
-def _parse_integer(value: Any) -> Any:
-    if value.__class__ is not int:
-        raise _Rejected
-    return value
+_parse_string = _exactly(str)
+_parse_boolean = _exactly(bool)
+_parse_integer = _exactly(int)
 
 
 def _parse_blob(value: Any) -> Any:
