@@ -29,13 +29,12 @@ _V4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def request_id() -> str:
-    """A random UUID for request and event ids: unique, not secret, so no system-entropy call.
+    """A random UUID for request ids and bus event ids: unique, not secret, so no system entropy.
 
     The same value as ``str(uuid.UUID(int=bits, version=4))`` (version nibble 4, RFC 4122
     variant), formatted directly: building a `uuid.UUID` cost more than the rest of this.
     """
-    text = "%032x" % (random.getrandbits(128) & _V4_CLEAR | _V4_SET)
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return _uuid_text(random.getrandbits(128) & _V4_CLEAR | _V4_SET)
 
 
 _V7_VERSION_VARIANT = (0x7 << 76) | (0b10 << 62)
@@ -53,6 +52,11 @@ def event_id() -> str:
     """
     bits = random.getrandbits(74)
     value = (time.time_ns() // 1_000_000) << 80 | _V7_VERSION_VARIANT | (bits << 2) & _RAND_A | bits & _RAND_B
+    return _uuid_text(value)
+
+
+def _uuid_text(value: int) -> str:
+    """A 128-bit value in the UUID text form (8-4-4-4-12 lower-case hex digits)."""
     text = f"{value:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 

@@ -12,7 +12,7 @@ parameter list per statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -28,7 +28,6 @@ class BulkInsert:
 
     def __init__(self, table: Table) -> None:
         self._table = table
-        self._names = [column.name for column in table.columns]
         self._plans: dict[str, tuple[str, str, list[_Processor]]] = {}
         self._texts: dict[tuple[str, int], str] = {}
 
@@ -40,19 +39,13 @@ class BulkInsert:
             quote = dialect.identifier_preparer
             columns = ", ".join(quote.format_column(column) for column in self._table.columns)
             prefix = f"INSERT INTO {quote.format_table(self._table)} ({columns}) VALUES "
-            group = "(" + ", ".join([placeholder] * len(self._names)) + ")"
+            group = "(" + ", ".join([placeholder] * len(self._table.columns)) + ")"
             processors: list[_Processor] = [
                 c.type.dialect_impl(dialect).bind_processor(dialect) for c in self._table.columns
             ]
             plan = (prefix, group, processors)
             self._plans[dialect.name] = plan
         return plan
-
-    def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
-        names = self._names
-        self.execute_values(conn, [tuple([row[name] for name in names]) for row in rows])
 
     def execute_values(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows given as values in the table's column order (no per-row dict to build)."""

@@ -161,17 +161,5 @@ def reference(ctx: RequestContext, key_id: str) -> ResolvedKey:
     return cast(ResolvedKey, kms_cache(ctx.kernel).get(("ref", key_id, ctx.account_id, ctx.region), load))
 
 
-def tags(ctx: RequestContext, key: Key) -> dict[str, str]:
-    return dict(facts(ctx, key).tags(ctx, key))
-
-
-def aliases(ctx: RequestContext, key: Key) -> list[str]:
-    return list(facts(ctx, key).aliases(ctx, key))
-
-
 def current(ctx: RequestContext, key: Key) -> Material:
     return facts(ctx, key).current(ctx, key)
-
-
-def by_id(ctx: RequestContext, key: Key, material_id: bytes) -> Material | None:
-    return facts(ctx, key).by_id(ctx, key, material_id)
