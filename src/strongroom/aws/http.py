@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,6 +25,10 @@ class Headers:
                 index.setdefault(k.lower(), []).append(v)
             self._index = index
         return self._index
+
+    def by_name(self) -> Mapping[str, Sequence[str]]:
+        """Every value by lower-cased name, in the order received (shared: read, never modify)."""
+        return self._index if self._index is not None else self._lookup()
 
     def get(self, name: str, default: str | None = None) -> str | None:
         index = self._index if self._index is not None else self._lookup()

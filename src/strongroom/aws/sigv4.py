@@ -9,17 +9,20 @@
   its code and HTTP status in each protocol family.
 
 Nothing here logs or returns a secret; signing keys are cached per (secret, date, region,
-service) in a bounded LRU.
+service) in a bounded LRU. What repeats from one request to the next — the scope and signed
+headers of an Authorization header, the parse of an X-Amz-Date — is cached too; the signature,
+the clock window and the payload hash are checked anew for every request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote, unquote, unquote_to_bytes
 
 from botocore.auth import S3SigV4Auth, SigV4Auth
@@ -35,10 +38,12 @@ from strongroom.aws.chunked import (
 from strongroom.aws.http import HttpRequest
 
 __all__ = [
+    "RequestSigner",
     "SignatureFormatError",
     "SignedRequestInfo",
     "auth_error",
     "parse_authorization",
+    "request_signer",
     "signing_key",
     "verify",
 ]
@@ -58,6 +63,10 @@ _PRESIGN_PARAMS = (
     "X-Amz-Signature",
 )
 _HEX = frozenset("0123456789abcdefABCDEF")
+# How every SDK ends its Authorization header; what comes before it repeats from request to request.
+_SIGNATURE_FIELD = ", Signature="
+# Longer Authorization heads are parsed every time rather than kept in the cache.
+_MAX_CACHED_HEAD = 1024
 
 # Only the canonicalization helpers of these signers are used; they hold no credentials.
 _SIGV4 = SigV4Auth(None, "", "")
@@ -68,9 +77,12 @@ _S3_SIGV4 = S3SigV4Auth(None, "", "")
 # What the signature claims.
 
 
-@dataclass(frozen=True)
-class SignedRequestInfo:
-    """What a SigV4 signature claims, parsed before verification."""
+class SignedRequestInfo(NamedTuple):
+    """What a SigV4 signature claims, parsed before verification.
+
+    Immutable; a named tuple rather than a frozen dataclass, whose field-by-field
+    `object.__setattr__` cost more than the rest of the parse (one per request).
+    """
 
     access_key_id: str
     date: str
@@ -79,7 +91,14 @@ class SignedRequestInfo:
     signed_headers: tuple[str, ...]
     signature: str
     presigned: bool
-    session_token: str | None = field(repr=False)
+    session_token: str | None
+
+    def __repr__(self) -> str:  # the session token is a credential: never shown
+        return (
+            f"SignedRequestInfo(access_key_id={self.access_key_id!r}, date={self.date!r}, "
+            f"region={self.region!r}, service={self.service!r}, signed_headers={self.signed_headers!r}, "
+            f"signature={self.signature!r}, presigned={self.presigned!r})"
+        )
 
 
 def _query_pairs(query_string: str) -> list[tuple[str, str]]:
@@ -158,6 +177,44 @@ def parse_authorization(request: HttpRequest) -> SignedRequestInfo | None:
 
 
 def _parse_header(request: HttpRequest, authorization: str) -> SignedRequestInfo:
+    head, separator, signature = authorization.rpartition(_SIGNATURE_FIELD)
+    if (
+        separator
+        and signature
+        and "," not in signature
+        and signature.strip() == signature
+        and len(head) <= _MAX_CACHED_HEAD
+    ):
+        # The last field of a header parses the same whatever its value when it holds no comma and
+        # no surrounding space, so the rest of the header is parsed once: `_header_claims(head)`
+        # is what `_header_fields` finds in this very header.
+        access_key_id, date, region, service, signed_headers = _header_claims(head)
+    else:
+        (access_key_id, date, region, service, signed_headers), signature = _header_fields(authorization)
+    return SignedRequestInfo(
+        access_key_id=access_key_id,
+        date=date,
+        region=region,
+        service=service,
+        signed_headers=signed_headers,
+        signature=signature,
+        presigned=False,
+        session_token=request.headers.get("x-amz-security-token"),
+    )
+
+
+_Claims = tuple[str, str, str, str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=256)
+def _header_claims(head: str) -> _Claims:
+    """The claims of `{head}, Signature=…`: errors (SignatureFormatError) are raised, not cached."""
+    claims, _ = _header_fields(head + _SIGNATURE_FIELD + "0")
+    return claims
+
+
+def _header_fields(authorization: str) -> tuple[_Claims, str]:
+    """(access key, date, region, service, signed headers) and the signature of an Authorization header."""
     algorithm, _, rest = authorization.strip().partition(" ")
     if algorithm != ALGORITHM:
         raise SignatureFormatError("incomplete", f"Unsupported Authorization Type '{algorithm}'")
@@ -179,16 +236,8 @@ def _parse_header(request: HttpRequest, authorization: str) -> SignedRequestInfo
             "incomplete", " ".join(f"Authorization header requires '{name}' parameter." for name in missing)
         )
     access_key_id, date, region, service = _parse_credential(fields["Credential"], "incomplete")
-    return SignedRequestInfo(
-        access_key_id=access_key_id,
-        date=date,
-        region=region,
-        service=service,
-        signed_headers=_parse_signed_headers(fields["SignedHeaders"], "incomplete"),
-        signature=fields["Signature"],
-        presigned=False,
-        session_token=request.headers.get("x-amz-security-token"),
-    )
+    signed_headers = _parse_signed_headers(fields["SignedHeaders"], "incomplete")
+    return (access_key_id, date, region, service, signed_headers), fields["Signature"]
 
 
 def _parse_presigned(request: HttpRequest, params: dict[str, str]) -> SignedRequestInfo:
@@ -216,12 +265,6 @@ def _parse_presigned(request: HttpRequest, params: dict[str, str]) -> SignedRequ
 # Verification.
 
 
-def hmac_sha256(key: bytes, message: bytes) -> bytes:
-    """HMAC-SHA256 that keeps the GIL: `hmac.digest` releases it on every call, and on a busy
-    server getting it back behind a background thread cost far more than the MAC itself."""
-    return hmac.new(key, message, hashlib.sha256).digest()
-
-
 @lru_cache(maxsize=1024)
 def signing_key(secret_access_key: str, date: str, region: str, service: str) -> bytes:
     """The SigV4 signing key (kSigning); cached, as it changes once a day per key and scope."""
@@ -231,8 +274,42 @@ def signing_key(secret_access_key: str, date: str, region: str, service: str) ->
     return hmac.digest(key, b"aws4_request", "sha256")
 
 
+class RequestSigner:
+    """HMAC-SHA256 under one signing key, set up once: a request's MAC copies the keyed state.
+
+    Copying costs about two thirds of `hmac.new`, and like it keeps the GIL, which `hmac.digest`
+    releases on every call: on a busy server getting it back behind a background thread cost
+    more than the MAC itself.
+    """
+
+    __slots__ = ("_keyed", "key")
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)
+
+    def __repr__(self) -> str:
+        return "RequestSigner(<key>)"
+
+    def hexdigest(self, message: bytes) -> str:
+        mac = self._keyed.copy()
+        mac.update(message)
+        return mac.hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def request_signer(secret_access_key: str, date: str, region: str, service: str) -> RequestSigner:
+    """The signer of one key and scope (kSigning and its HMAC pads), cached as `signing_key` is."""
+    return RequestSigner(signing_key(secret_access_key, date, region, service))
+
+
+@lru_cache(maxsize=64)
 def _amz_timestamp(text: str) -> datetime | None:
-    """An ISO 8601 basic timestamp (20130524T000000Z) as a UTC datetime, or None."""
+    """An ISO 8601 basic timestamp (20130524T000000Z) as a UTC datetime, or None.
+
+    Cached: a client sends the same X-Amz-Date for every request it signs within a second, and
+    the clock window is checked against the current time on each of them (`_check_time_window`).
+    """
     if len(text) != 16 or text[8] != "T" or text[15] != "Z" or not (text[:8] + text[9:15]).isdigit():
         return None
     try:
@@ -284,36 +361,45 @@ def _canonical_paths(raw_path: str, s3: bool) -> tuple[str, ...]:
     return (path,) if spec_form == path else (path, spec_form)
 
 
-def _header_index(request: HttpRequest) -> dict[str, list[str]]:
-    """Every header value by lowercased name, built once per request."""
-    index: dict[str, list[str]] = {}
-    for name, value in request.headers.items():
-        index.setdefault(name.lower(), []).append(value)
-    return index
+_HeaderIndex = Mapping[str, Sequence[str]]
 
 
-def _header(index: dict[str, list[str]], name: str) -> str | None:
+def _header_index(request: HttpRequest) -> _HeaderIndex:
+    """Every header value by lowercased name (the request's own index, built once per request)."""
+    return request.headers.by_name()
+
+
+def _header(index: _HeaderIndex, name: str) -> str | None:
     values = index.get(name)
     return None if values is None else ",".join(values)
 
 
-def _canonical_headers(index: dict[str, list[str]], signed_headers: tuple[str, ...]) -> str:
+@lru_cache(maxsize=256)
+def _canonical_order(signed_headers: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(signed_headers)))
+
+
+def _canonical_headers(index: _HeaderIndex, signed_headers: tuple[str, ...]) -> str:
     """botocore's canonical_headers (sorted names, values trimmed by its own rule, joined by ',').
 
     Built here rather than through botocore's email.message-based HTTPHeaders, which cost
     more than the rest of the verification together; test_canonical_headers_match_botocore
-    holds the two to the same output.
+    holds the two to the same output. `" ".join(value.split())` is botocore's `_header_value`.
     """
-    trim = _SIGV4._header_value
-    return "\n".join(
-        f"{name}:{','.join(trim(value) for value in index[name])}"
-        for name in sorted(set(signed_headers))
-        if name in index
-    )
+    lines = []
+    for name in _canonical_order(signed_headers):
+        values = index.get(name)
+        if values is None:
+            continue
+        if len(values) == 1:
+            lines.append(name + ":" + " ".join(values[0].split()))
+        else:
+            lines.append(name + ":" + ",".join([" ".join(value.split()) for value in values]))
+    return "\n".join(lines)
 
 
 def _request_timestamp(
-    request: HttpRequest, index: dict[str, list[str]], info: SignedRequestInfo, family: str
+    request: HttpRequest, index: _HeaderIndex, info: SignedRequestInfo, family: str
 ) -> tuple[str, datetime]:
     incomplete = "incomplete_query" if info.presigned else "incomplete"
     if info.presigned:
@@ -395,7 +481,7 @@ def _is_sha256_hex(value: str) -> bool:
 
 
 def _claimed_payload_hash(
-    request: HttpRequest, index: dict[str, list[str]], info: SignedRequestInfo, s3: bool, family: str
+    request: HttpRequest, index: _HeaderIndex, info: SignedRequestInfo, s3: bool, family: str
 ) -> str | None:
     """The payload hash the client signed, or None when it is the body's SHA-256 (not sent)."""
     header = _header(index, "x-amz-content-sha256")
@@ -469,21 +555,22 @@ def verify(
         raise auth_error("invalid_content_sha", family, "")
     payload_hash = claimed if claimed is not None else request.body_sha256()
 
-    key = signing_key(secret_access_key, info.date, info.region, info.service)
+    signer = request_signer(secret_access_key, info.date, info.region, info.service)
     scope = f"{info.date}/{info.region}/{info.service}/aws4_request"
-    pairs = _query_pairs(request.query_string)
-    common = (
-        _canonical_query(pairs, presigned=info.presigned),
-        _canonical_headers(index, info.signed_headers) + "\n",
-        ";".join(info.signed_headers),
-        payload_hash,
+    method = request.method.upper()
+    query = (
+        _canonical_query(_query_pairs(request.query_string), presigned=info.presigned)
+        if request.query_string
+        else ""
     )
+    headers = _canonical_headers(index, info.signed_headers)
+    signed_headers = ";".join(info.signed_headers)
     provided = info.signature.encode("utf-8", "replace")
     for path in _canonical_paths(request.raw_path, s3):
-        canonical_request = "\n".join((request.method.upper(), path, *common))
+        canonical_request = f"{method}\n{path}\n{query}\n{headers}\n\n{signed_headers}\n{payload_hash}"
         request_hash = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
         string_to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{request_hash}"
-        expected = hmac_sha256(key, string_to_sign.encode("utf-8")).hex()
+        expected = signer.hexdigest(string_to_sign.encode("utf-8"))
         if hmac.compare_digest(expected.encode("ascii"), provided):
             break
     else:
@@ -498,7 +585,7 @@ def verify(
                 "CanonicalRequest": canonical_request,
             },
         )
-    return _payload(request, info, family, payload_hash, claimed is not None, key, amz_date, scope)
+    return _payload(request, info, family, payload_hash, claimed is not None, signer.key, amz_date, scope)
 
 
 def _payload(

@@ -26,6 +26,7 @@ from strongroom.aws.sigv4 import (
     SignedRequestInfo,
     auth_error,
     parse_authorization,
+    request_signer,
     signing_key,
     verify,
 )
@@ -563,12 +564,16 @@ def test_canonical_headers_match_botocore() -> None:
 
 def test_signing_keys_are_cached() -> None:
     signing_key.cache_clear()
+    request_signer.cache_clear()
     signed = _kms()
     signed.verify()
     signed.verify()
-    info = signing_key.cache_info()
-    assert (info.misses, info.hits) == (1, 1)
-    assert info.maxsize is not None
+    signers = request_signer.cache_info()
+    assert (signers.misses, signers.hits) == (1, 1)
+    assert signers.maxsize is not None
+    keys = signing_key.cache_info()
+    assert (keys.misses, keys.hits) == (1, 0)
+    assert keys.maxsize is not None
 
 
 def test_signing_key_matches_the_aws_documentation_example() -> None:

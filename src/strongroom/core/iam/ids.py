@@ -57,7 +57,8 @@ def event_id() -> str:
 
 def _uuid_text(value: int) -> str:
     """A 128-bit value in the UUID text form (8-4-4-4-12 lower-case hex digits)."""
-    text = f"{value:032x}"
+    # bytes.hex is faster than the int's own hex formatting (f"{value:032x}").
+    text = value.to_bytes(16, "big").hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
