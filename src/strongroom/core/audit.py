@@ -117,7 +117,13 @@ class AuditTrail:
     """
 
     def __init__(
-        self, db: Database, *, batch_size: int = 500, max_delay: float = 0.2, build_slice: int = 64
+        self,
+        db: Database,
+        *,
+        batch_size: int = 500,
+        max_delay: float = 0.2,
+        build_slice: int = 64,
+        max_backlog: int = 20_000,
     ) -> None:
         self._db = db
         self._queue: queue.SimpleQueue[AuditEntry | Callable[[], AuditEntry] | _FlushMark] = (
@@ -126,6 +132,7 @@ class AuditTrail:
         self._batch_size = batch_size
         self._build_slice = build_slice
         self._max_delay = max_delay
+        self._max_backlog = max_backlog
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._listeners: list[Callable[[AuditEntry], None]] = []
@@ -135,6 +142,21 @@ class AuditTrail:
         self._listeners.append(listener)
 
     def record(self, entry: AuditEntry | Callable[[], AuditEntry]) -> None:
+        """Queue a record; while `max_backlog` records already wait, first wait for the writer.
+
+        The writer shares the GIL with the threads that record; at a request rate it cannot
+        follow, an unbounded queue would grow without end, and every record waiting (with the
+        values it holds) is one more object for each full garbage collection to walk. Waiting
+        here, GIL released, is the back-pressure: the recording thread slows to the writer's pace.
+        """
+        if self._queue.qsize() >= self._max_backlog:
+            writer = self._thread
+            # Never in the writer itself (a listener that records): it would wait for itself.
+            while writer is not None and writer is not threading.current_thread():
+                if self._queue.qsize() < self._max_backlog // 2:
+                    break
+                time.sleep(0.001)
+                writer = self._thread
         self._queue.put(entry)
 
     def start(self) -> None:
@@ -161,10 +183,23 @@ class AuditTrail:
         self._drain()
 
     def _run(self) -> None:
-        while not self._stopping.wait(self._max_delay):
+        # Wake on a fixed cadence: a record queued while a batch is being written waits for the
+        # next wake, at most `max_delay` away, instead of being written in a commit of its own.
+        wake = time.monotonic()
+        while True:
+            now = time.monotonic()
+            wake = max(wake + self._max_delay, now)
+            if self._stopping.wait(wake - now):
+                return
             self._drain()
 
     def _drain(self) -> None:
+        """Write what is queued; returns once a batch ends because the queue ran dry.
+
+        Another pass follows a full batch and a flush mark (later marks must not wait for the
+        next wake), not a short batch: records that arrived meanwhile would make small commits,
+        each paying a commit's fixed cost (an fsync), which the next wake spreads over many.
+        """
         while True:
             batch: list[AuditEntry] = []
             marks: list[_FlushMark] = []
@@ -178,9 +213,11 @@ class AuditTrail:
                     marks.append(item)
                     break  # what the flush waits for is in this batch
                 taken += 1
-                if taken % self._build_slice == 0:
+                if taken % self._build_slice == 0 and self._queue.qsize() < self._batch_size:
                     # Building records holds the GIL; let the event loop in between slices
-                    # rather than make it wait out the interpreter's 5 ms switch interval.
+                    # rather than make it wait out the interpreter's 5 ms switch interval. Not
+                    # when a batch or more waits: each yield costs the writer that interval to get
+                    # the GIL back from a busy loop, and it would fall further behind.
                     time.sleep(0)
                 try:
                     batch.append(item() if callable(item) else item)
@@ -191,7 +228,7 @@ class AuditTrail:
                 self._notify(batch)
             for mark in marks:
                 mark.set()
-            if not taken and not marks:
+            if taken < self._batch_size and not marks:
                 return
 
     def _notify(self, batch: Sequence[AuditEntry]) -> None:
