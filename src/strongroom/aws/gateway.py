@@ -58,7 +58,6 @@ class Gateway:
         self._by_signing_name: dict[str, RoutedService] = {}
         self._by_target_prefix: dict[str, RoutedService] = {}
         self._by_cbor_name: dict[str, RoutedService] = {}
-        self._protocols: dict[str, Protocol] = {}
         # Built once per service rather than per request.
         self._routes: dict[str, Route] = {}
         self._service_hosts: dict[str, str] = {}
@@ -69,8 +68,7 @@ class Gateway:
                 self._by_target_prefix[service.target_prefix] = service
             self._by_cbor_name[service.model.service_id.hyphenize()] = service
             self._by_cbor_name[str(service.model.metadata.get("targetPrefix", ""))] = service
-            self._protocols[service.name] = protocol_for(service.model)
-            self._routes[service.name] = Route(service, self._protocols[service.name])
+            self._routes[service.name] = Route(service, protocol_for(service.model))
             self._service_hosts[service.name] = f"{service.signing_name}.amazonaws.com"
 
     def close(self) -> None:

@@ -391,10 +391,7 @@ def _canonical_headers(index: _HeaderIndex, signed_headers: tuple[str, ...]) -> 
         values = index.get(name)
         if values is None:
             continue
-        if len(values) == 1:
-            lines.append(name + ":" + " ".join(values[0].split()))
-        else:
-            lines.append(name + ":" + ",".join([" ".join(value.split()) for value in values]))
+        lines.append(name + ":" + ",".join([" ".join(value.split()) for value in values]))
     return "\n".join(lines)
 
 

@@ -107,20 +107,18 @@ def column_converter(column_type: TypeEngine[Any], dialect: Dialect) -> _Convert
 
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 # The values each fast converter is checked on, against the type's own processor.
-_SAMPLES: dict[type[TypeEngine[Any]], tuple[Any, ...]] = {
-    UtcDateTime: (
-        datetime(2026, 1, 2, 3, 4, 5, 60708, tzinfo=UTC),
-        datetime(1000, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
-        datetime(9999, 10, 11, 12, 13, 14, tzinfo=UTC),
-    ),
-    Boolean: (True, False),
-}
+_DATETIME_SAMPLES = (
+    datetime(2026, 1, 2, 3, 4, 5, 60708, tzinfo=UTC),
+    datetime(1000, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(9999, 10, 11, 12, 13, 14, tzinfo=UTC),
+)
+_BOOLEAN_SAMPLES = (True, False)
 
 
 def _fast_converter(column_type: TypeEngine[Any], dialect: Dialect, process: _Processor) -> _Converter | None:
     convert: _Converter
     if isinstance(column_type, UtcDateTime):
-        samples = _SAMPLES[UtcDateTime]
+        samples: tuple[Any, ...] = _DATETIME_SAMPLES
         if dialect.name == "sqlite":
             # SQLAlchemy's SQLite DATETIME storage format, "YYYY-MM-DD HH:MM:SS.ffffff", of the UTC
             # time; years before 1000, which str() would not pad to four digits, go to the processor.
@@ -136,7 +134,7 @@ def _fast_converter(column_type: TypeEngine[Any], dialect: Dialect, process: _Pr
             def convert(values: list[Any]) -> list[Any]:
                 return [v if v.__class__ is datetime and v.tzinfo is UTC else process(v) for v in values]
     elif isinstance(column_type, Boolean):
-        samples = _SAMPLES[Boolean]
+        samples = _BOOLEAN_SAMPLES
         if dialect.supports_native_boolean:
 
             def convert(values: list[Any]) -> list[Any]:
