@@ -5,9 +5,10 @@ checks that each answers the request correctly, loads it with wrk (`run_wrk`, dr
 script from `wrk_request_script`) and prints one table with ratios (`format_table`, `ratio`).
 
 `bare_app` is the baseline: an ASGI app that does nothing but read the request and answer a
-fixed body, served by uvicorn with Strongroom's settings (`uvicorn_command`), so the gap between
-it and Strongroom is exactly Strongroom's own work. It is imported by the uvicorn workers, so
-this module must stay importable with the standard library alone.
+fixed body, served as Strongroom serves itself (`uvicorn_command`: bench/bare_server.py, the same
+uvicorn settings and worker supervisor), so the gap between it and Strongroom is exactly
+Strongroom's own work. It is imported by the uvicorn workers, so this module must stay importable
+with the standard library alone.
 """
 
 from __future__ import annotations
@@ -55,12 +56,10 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def uvicorn_command(app: str, port: int, workers: int, *, app_dir: Path = BENCH_DIR) -> list[str]:
-    """uvicorn with the loop, HTTP protocol and keep-alive Strongroom's server uses (server._run_uvicorn)."""
-    return [sys.executable, "-m", "uvicorn", app, "--app-dir", str(app_dir),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--loop", "uvloop", "--http", "strongroom.http_protocol:CoalescingHttpToolsProtocol",
-            "--lifespan", "off",
-            "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "75"]  # fmt: skip
+    """`app` served as Strongroom serves itself (server.run_server): its uvicorn settings, and with
+    several workers its supervisor, one listening socket per worker."""
+    return [sys.executable, str(BENCH_DIR / "bare_server.py"), app, "--app-dir", str(app_dir),
+            "--port", str(port), "--workers", str(workers)]  # fmt: skip
 
 
 # -- processes ---------------------------------------------------------------------------------

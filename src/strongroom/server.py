@@ -326,24 +326,7 @@ def _acm_listener(config: Config) -> dict[str, Any]:
 
 
 def _run_uvicorn(config: Config, ssl: dict[str, Any]) -> None:
-    import uvicorn
+    from strongroom.workers import run_server, uvicorn_options
 
-    from strongroom import workers
-
-    options: dict[str, Any] = {
-        "app": "strongroom.server:app_factory",
-        "factory": True,
-        "loop": "uvloop",
-        "http": "strongroom.http_protocol:CoalescingHttpToolsProtocol",
-        "lifespan": "on",
-        "log_level": "warning",
-        "access_log": False,
-        "timeout_keep_alive": 75,
-        **ssl,
-    }
-    if config.workers > 1 and workers.supported():
-        status = workers.serve_workers(options, config.host, config.port, config.workers)
-        if status:
-            raise SystemExit(status)
-        return
-    uvicorn.run(host=config.host, port=config.port, workers=config.workers, **options)
+    options = uvicorn_options("strongroom.server:app_factory", factory=True, lifespan="on", **ssl)
+    run_server(options, config.host, config.port, config.workers)

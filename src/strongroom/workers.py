@@ -1,4 +1,4 @@
-"""Several worker processes on one port, each with its own listening socket (SO_REUSEPORT).
+"""How the server runs: uvicorn's settings, and several workers on one port, each with its own socket.
 
 uvicorn's own supervisor binds one socket in the parent and lets every worker accept from it.
 All workers wake for each new connection and the first to run takes every connection waiting,
@@ -35,6 +35,31 @@ QUICK_EXIT_S = 10.0
 QUICK_EXITS_ALLOWED = 3
 # After SIGTERM, how long a worker may take to finish its requests before it is killed.
 STOP_GRACE_S = 30.0
+
+
+def uvicorn_options(app: str, **settings: Any) -> dict[str, Any]:
+    """uvicorn's settings for Strongroom's server (and the benchmarks' bare endpoints), plus `settings`."""
+    return {
+        "app": app,
+        "loop": "uvloop",
+        "http": "strongroom.http_protocol:CoalescingHttpToolsProtocol",
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_keep_alive": 75,
+        **settings,
+    }
+
+
+def run_server(options: dict[str, Any], host: str, port: int, workers: int) -> None:
+    """Serve until stopped: in this process, or in `workers` processes with a socket each."""
+    import uvicorn
+
+    if workers > 1 and supported():
+        status = serve_workers(options, host, port, workers)
+        if status:
+            raise SystemExit(status)
+        return
+    uvicorn.run(host=host, port=port, workers=workers, **options)
 
 
 def supported() -> bool:
