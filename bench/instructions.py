@@ -110,6 +110,14 @@ def count_instructions(
     return float(int(totals.group(1)) / int(args.requests))
 
 
+def _keep_dumps(work: Path, keep: Path) -> None:
+    import shutil
+
+    keep.mkdir(parents=True, exist_ok=True)
+    for dump in work.glob("*.[0-9]*"):
+        shutil.copy2(dump, keep / dump.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument(
@@ -118,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=300, help="requests answered before counting")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--operations", default=",".join(OPERATIONS), help="comma-separated subset to run")
+    parser.add_argument(
+        "--keep", type=Path, help="keep callgrind's dumps in this directory (for callgrind_annotate)"
+    )
+    parser.add_argument("--no-bare", action="store_true", help="count Strongroom only")
     args = parser.parse_args(argv)
     operations = [op for op in args.operations.split(",") if op]
     if any(op not in OPERATIONS for op in operations):
@@ -133,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         contextlib.ExitStack() as stack,
     ):
         work = Path(tmp)
+        if args.keep is not None:
+            stack.callback(_keep_dumps, work, args.keep)
         port = free_port()
         strongroom = ServerProcess(
             "Strongroom",
@@ -158,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"error: Strongroom answered {operation} with {status}: {answered[:500]!r}")
             request = raw_request(port, headers, body)
             ours = count_instructions(strongroom, work / "strongroom", request, args)
+            if args.no_bare:
+                say(f"  {operation:<16} Strongroom {ours:>12,.0f}")
+                rows.append([operation, ours, "", ""])
+                continue
             bare_port = free_port()
             bare = ServerProcess(
                 f"bare {operation}",
