@@ -139,6 +139,79 @@ def test_list_objects_v2_with_delimiter_and_pages(s3: Any, bucket: str) -> None:
     assert keys == ["a/1", "a/2", "b/1", "c", "d e+f"]
 
 
+def _version_tree(s3: Any, bucket: str) -> dict[str, list[str]]:
+    """Keys with several versions and a delete marker, some under common prefixes; key -> version ids."""
+    ids: dict[str, list[str]] = {}
+    for key in ["a/1", "a/1", "a/2", "b", "c/x/y", "d", "d"]:
+        ids.setdefault(key, []).append(s3.put_object(Bucket=bucket, Key=key, Body=b"x")["VersionId"])
+    ids["c/x/y"].append(s3.delete_object(Bucket=bucket, Key="c/x/y")["VersionId"])
+    return ids
+
+
+def test_list_object_versions_rolls_keys_up_at_the_delimiter(s3: Any, versioned_bucket: str) -> None:
+    ids = _version_tree(s3, versioned_bucket)
+    listing = s3.list_object_versions(Bucket=versioned_bucket, Delimiter="/")
+    assert [p["Prefix"] for p in listing["CommonPrefixes"]] == ["a/", "c/"]
+    assert [(v["Key"], v["VersionId"]) for v in listing["Versions"]] == [
+        ("b", ids["b"][0]),
+        ("d", ids["d"][1]),  # newest first
+        ("d", ids["d"][0]),
+    ]
+    assert "DeleteMarkers" not in listing  # c/x/y's marker is under c/
+    assert listing["Delimiter"] == "/"
+    assert listing["IsTruncated"] is False
+
+    under_a = s3.list_object_versions(Bucket=versioned_bucket, Prefix="a/", Delimiter="/")
+    assert "CommonPrefixes" not in under_a
+    assert [v["VersionId"] for v in under_a["Versions"]] == [*reversed(ids["a/1"]), *ids["a/2"]]
+
+    under_c = s3.list_object_versions(Bucket=versioned_bucket, Prefix="c/", Delimiter="/")
+    assert [p["Prefix"] for p in under_c["CommonPrefixes"]] == ["c/x/"]
+
+    # Without a delimiter nothing rolls up (as before).
+    flat = s3.list_object_versions(Bucket=versioned_bucket)
+    assert "CommonPrefixes" not in flat
+    assert len(flat["Versions"]) == 7
+    assert [m["Key"] for m in flat["DeleteMarkers"]] == ["c/x/y"]
+
+
+def test_list_object_versions_pages_with_a_delimiter(s3: Any, versioned_bucket: str) -> None:
+    """A common prefix counts as one against MaxKeys, and a page ending on one resumes past it."""
+    ids = _version_tree(s3, versioned_bucket)
+    first = s3.list_object_versions(Bucket=versioned_bucket, Delimiter="/", MaxKeys=1)
+    assert first["IsTruncated"] is True
+    assert [p["Prefix"] for p in first["CommonPrefixes"]] == ["a/"]
+    assert "Versions" not in first
+    assert first["NextKeyMarker"] == "a/"
+    assert "NextVersionIdMarker" not in first
+    second = s3.list_object_versions(
+        Bucket=versioned_bucket, Delimiter="/", MaxKeys=2, KeyMarker=first["NextKeyMarker"]
+    )
+    assert [v["Key"] for v in second["Versions"]] == ["b"]
+    assert [p["Prefix"] for p in second["CommonPrefixes"]] == ["c/"]
+    assert second["NextKeyMarker"] == "c/"
+
+    seen: list[tuple[str, str]] = []
+    prefixes: list[str] = []
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=versioned_bucket, Delimiter="/", PaginationConfig={"PageSize": 1}):
+        seen += [(v["Key"], v["VersionId"]) for v in page.get("Versions", [])]
+        prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+    assert prefixes == ["a/", "c/"]
+    assert seen == [("b", ids["b"][0]), ("d", ids["d"][1]), ("d", ids["d"][0])]
+
+
+def test_list_object_versions_url_encodes_common_prefixes(s3: Any, versioned_bucket: str) -> None:
+    s3.put_object(Bucket=versioned_bucket, Key="sp ace/k", Body=b"x")
+    # Asked for by the caller, the encoding reaches it as sent (botocore decodes only its own).
+    listing = s3.list_object_versions(Bucket=versioned_bucket, Delimiter="/", EncodingType="url")
+    assert [p["Prefix"] for p in listing["CommonPrefixes"]] == ["sp%20ace/"]
+    assert listing["EncodingType"] == "url"
+    # botocore asks for url encoding by itself, and decodes the answer.
+    plain = s3.list_object_versions(Bucket=versioned_bucket, Delimiter="/")
+    assert [p["Prefix"] for p in plain["CommonPrefixes"]] == ["sp ace/"]
+
+
 def test_delete_objects(s3: Any, bucket: str) -> None:
     for key in ["x1", "x2"]:
         s3.put_object(Bucket=bucket, Key=key, Body=b"x")

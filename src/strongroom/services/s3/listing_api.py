@@ -2,8 +2,8 @@
 
 Python compares strings by code point, which is UTF-8 byte order; the key columns sort the same
 way in the database (see `tables.object_key_type`), so a listing resumes with a plain `key >`.
-With a delimiter, the keys under one common prefix are skipped in one step by resuming after
-`prefix + PAST`, the greatest code point.
+With a delimiter, the keys (and their versions) under one common prefix are skipped in one step
+by resuming after `prefix + PAST`, the greatest code point.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -30,42 +30,106 @@ PAST = "\U0010ffff"
 MAX_KEYS = 1000
 
 
-@dataclass
-class Page:
-    """One page of the latest versions: objects, common prefixes, and where the next page starts."""
+Position = TypeVar("Position")
 
+
+@dataclass
+class Page(Generic[Position]):
+    """One page of a listing: versions, common prefixes, and where the next page starts."""
+
+    resume_after: Position
     contents: list[Version] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
     truncated: bool = False
-    resume_after: str = ""
-    last_listed: str = ""
+    last: Version | str | None = None  # the last version or common prefix listed
+
+    @property
+    def last_key(self) -> str:
+        """The key, or common prefix, listed last."""
+        return self.last.key if isinstance(self.last, Version) else self.last or ""
 
 
-def latest_page(
-    conn: Connection, bucket: str, prefix: str, delimiter: str, after: str, max_keys: int
-) -> Page:
-    """Up to `max_keys` objects and common prefixes after `after`, rolling keys up at `delimiter`."""
-    page = Page(resume_after=after)
+def common_prefix(key: str, prefix: str, delimiter: str) -> str | None:
+    """The common prefix `key` rolls up into (through its first `delimiter` after `prefix`), if any."""
+    if not delimiter:
+        return None
+    rest = key[len(prefix) :]
+    cut = rest.find(delimiter)
+    return None if cut < 0 else prefix + rest[: cut + len(delimiter)]
+
+
+def _marks_common_prefix(marker: str, prefix: str, delimiter: str) -> bool:
+    """Whether a marker is a common prefix (a NextMarker/NextKeyMarker), to resume past its keys."""
+    return bool(marker) and common_prefix(marker, prefix, delimiter) == marker
+
+
+def _fill(
+    page: Page[Position],
+    fetch: Callable[[Position, int], list[Version]],
+    position: Callable[[Version], Position],
+    past: Callable[[str], Position],
+    prefix: str,
+    delimiter: str,
+    max_keys: int,
+) -> Page[Position]:
+    """Fill `page` with up to `max_keys` versions and common prefixes, fetched in batches.
+
+    `position(version)` is where a listing resumes after a version, `past(common)` where it
+    resumes after every key under a common prefix.
+    """
     while max_keys > 0:
-        batch = versions.latest_listing(conn, bucket, prefix, page.resume_after, MAX_KEYS)
+        batch = fetch(page.resume_after, MAX_KEYS)
         if not batch:
             return page
         for version in batch:
             if len(page.contents) + len(page.prefixes) >= max_keys:
                 page.truncated = True
                 return page
-            if delimiter:
-                rest = version.key[len(prefix) :]
-                cut = rest.find(delimiter)
-                if cut >= 0:
-                    common = prefix + rest[: cut + len(delimiter)]
-                    page.prefixes.append(common)
-                    page.last_listed = common
-                    page.resume_after = common + PAST
-                    break  # the next batch starts past every key under this prefix
+            common = common_prefix(version.key, prefix, delimiter)
+            if common is not None:
+                page.prefixes.append(common)
+                page.last = common
+                page.resume_after = past(common)
+                break  # the next batch starts past every key under this prefix
             page.contents.append(version)
-            page.last_listed = page.resume_after = version.key
+            page.last = version
+            page.resume_after = position(version)
     return page
+
+
+def latest_page(
+    conn: Connection, bucket: str, prefix: str, delimiter: str, after: str, max_keys: int
+) -> Page[str]:
+    """Up to `max_keys` objects and common prefixes after the key `after`."""
+    return _fill(
+        Page(after),
+        lambda at, limit: versions.latest_listing(conn, bucket, prefix, at, limit),
+        lambda version: version.key,
+        lambda common: common + PAST,
+        prefix,
+        delimiter,
+        max_keys,
+    )
+
+
+def versions_page(
+    conn: Connection,
+    bucket: str,
+    prefix: str,
+    delimiter: str,
+    after: tuple[str, int] | None,
+    max_keys: int,
+) -> Page[tuple[str, int] | None]:
+    """Up to `max_keys` versions (and delete markers) and common prefixes after (key, seq) `after`."""
+    return _fill(
+        Page(after),
+        lambda at, limit: versions.all_versions(conn, bucket, prefix, at, limit),
+        lambda version: (version.key, version.seq),
+        lambda common: (common + PAST, -1),
+        prefix,
+        delimiter,
+        max_keys,
+    )
 
 
 def _max_keys(request: Request) -> int:
@@ -98,7 +162,7 @@ def _listed(version: Version, owner: str | None, out: Callable[[str], str]) -> d
     return entry
 
 
-def _page_members(page: Page, request: Request, out: Callable[[str], str], owner: str | None) -> Result:
+def _page_members(page: Page[str], request: Request, out: Callable[[str], str], owner: str | None) -> Result:
     """`owner`: the account to name as every object's owner (the bucket owner's, as objects are
     owned by the bucket owner under ObjectOwnership BucketOwnerEnforced), or None to leave it out."""
     result: Result = {}
@@ -123,11 +187,8 @@ class ListingApi:
         prefix = request.get("Prefix") or ""
         delimiter = request.get("Delimiter") or ""
         marker = request.get("Marker") or ""
-        after = marker
-        rest = marker[len(prefix) :] if marker.startswith(prefix) else ""
-        if delimiter and rest.endswith(delimiter) and rest.find(delimiter) == len(rest) - len(delimiter):
-            # The marker is a common prefix (a NextMarker): resume past every key under it.
-            after = marker + PAST
+        # A marker that is a common prefix (a NextMarker): resume past every key under it.
+        after = marker + PAST if _marks_common_prefix(marker, prefix, delimiter) else marker
         with ctx.kernel.db.read() as conn:
             page = latest_page(conn, bucket.name, prefix, delimiter, after, _max_keys(request))
         out = _encoder(request)
@@ -140,7 +201,7 @@ class ListingApi:
             **_page_members(page, request, out, bucket.account_id),
         }
         if page.truncated and delimiter:
-            result["NextMarker"] = out(page.last_listed)
+            result["NextMarker"] = out(page.last_key)
         return result
 
     def list_objects_v2(self, ctx: RequestContext, request: Request) -> Result:
@@ -184,6 +245,7 @@ class ListingApi:
         check_owner(bucket, request)
         authorize(ctx, "s3:ListBucketVersions", bucket, None, request)
         prefix = request.get("Prefix") or ""
+        delimiter = request.get("Delimiter") or ""
         max_keys = _max_keys(request)
         after: tuple[str, int] | None = None
         key_marker = request.get("KeyMarker")
@@ -191,16 +253,16 @@ class ListingApi:
             if key_marker:
                 marker_version = request.get("VersionIdMarker")
                 after = (key_marker, -1)
-                if marker_version:
+                if _marks_common_prefix(key_marker, prefix, delimiter):
+                    after = (key_marker + PAST, -1)
+                elif marker_version:
                     found = versions.get(conn, bucket.name, key_marker, marker_version)
                     after = (key_marker, found.seq)
-            rows = versions.all_versions(conn, bucket.name, prefix, after, max_keys + 1)
-        truncated = len(rows) > max_keys
-        rows = rows[:max_keys]
+            page = versions_page(conn, bucket.name, prefix, delimiter, after, max_keys)
         out = _encoder(request)
         entries: list[dict[str, Any]] = []
         markers: list[dict[str, Any]] = []
-        for version in rows:
+        for version in page.contents:
             base = {
                 "Key": out(version.key),
                 "VersionId": version.version_id,
@@ -223,7 +285,7 @@ class ListingApi:
             "Name": bucket.name,
             "Prefix": out(prefix),
             "MaxKeys": max_keys,
-            "IsTruncated": truncated,
+            "IsTruncated": page.truncated,
             "KeyMarker": key_marker or "",
             "VersionIdMarker": request.get("VersionIdMarker") or "",
         }
@@ -231,9 +293,15 @@ class ListingApi:
             result["Versions"] = entries
         if markers:
             result["DeleteMarkers"] = markers
-        if truncated and rows:
-            result["NextKeyMarker"] = out(rows[-1].key)
-            result["NextVersionIdMarker"] = rows[-1].version_id
+        if page.prefixes:
+            result["CommonPrefixes"] = [{"Prefix": out(p)} for p in page.prefixes]
+        if delimiter:
+            result["Delimiter"] = out(delimiter)
+        if page.truncated:
+            result["NextKeyMarker"] = out(page.last_key)
+            if isinstance(page.last, Version):
+                # Past a common prefix there is no version to resume after: the prefix alone marks it.
+                result["NextVersionIdMarker"] = page.last.version_id
         if request.get("EncodingType") == "url":
             result["EncodingType"] = "url"
         return result
