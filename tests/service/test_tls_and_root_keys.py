@@ -102,14 +102,7 @@ def test_passphrase_root_serves_and_restarts_with_the_same_passphrase(
         wrong.start(timeout=30)
     proc.start()
     try:
-        sts = boto3.client(
-            "sts",
-            endpoint_url=proc.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=key_id,
-            aws_secret_access_key=secret,
-            config=boto_config(),
-        )
+        sts = proc.client("sts", access_key=key_id, secret_key=secret)
         assert sts.get_caller_identity()["Arn"].endswith(":root")
     finally:
         proc.stop()

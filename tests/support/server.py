@@ -151,6 +151,27 @@ class ServerProcess:
             self.process.wait()
         self.process = None
 
+    def client(
+        self,
+        service: str,
+        *,
+        access_key: str,
+        secret_key: str = "test",
+        region: str = "us-east-1",
+        **config: Any,
+    ) -> Any:
+        """A boto3 client of this server, signing as `access_key`; `config`: botocore Config options."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=boto_config(**config),
+        )
+
     def now(self) -> datetime:
         """The server's business time (moved by the dev clock; not the wall clock)."""
         r = requests.get(f"{self.endpoint}/_strongroom/dev/clock", timeout=30)

@@ -12,6 +12,7 @@ from strongroom.core.crypto import RootOfTrust, open_root_of_trust
 from strongroom.core.events import EventBus
 from strongroom.core.iam.authorizer import Authorizer
 from strongroom.core.iam.credentials import Credentials
+from strongroom.core.metering import release_shared_meter
 from strongroom.core.scheduler import Scheduler
 from strongroom.core.store import Database
 
@@ -79,4 +80,5 @@ class Kernel:
         self.scheduler.stop()
         self.events.stop()
         self.audit.stop()
+        release_shared_meter(self.db)  # the counts since its last pass, or a shutdown loses them
         self.db.dispose()

@@ -135,6 +135,14 @@ def shared_meter(db: Database, clock: Clock) -> UsageMeter:
         return meter
 
 
+def release_shared_meter(db: Database) -> None:
+    """Stop the meter of `db`, writing what it has counted (before the database is closed)."""
+    with _SHARED_LOCK:
+        meter = _SHARED.pop(db, None)
+    if meter is not None:
+        meter.stop()
+
+
 def add_counts(conn: Connection, counts: Counter[CounterKey]) -> None:
     """Add request counts, creating the rows that do not exist yet (one upsert per row)."""
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

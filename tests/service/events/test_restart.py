@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from tests.service.events.conftest import ACCOUNT, put, wait_until, waiting_deliveries, wire
 from tests.service.events.receiver import Receiver
-from tests.support.server import ServerProcess, boto_config
+from tests.support.server import ServerProcess
 
 
 def _events(proc: ServerProcess) -> Any:
-    return boto3.client(
-        "events",
-        endpoint_url=proc.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=ACCOUNT,
-        aws_secret_access_key="test",
-        config=boto_config(),
-    )
+    return proc.client("events", access_key=ACCOUNT)
 
 
 def test_kill_9_in_the_middle_of_retries_loses_nothing(

@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.service.events.conftest import (
@@ -23,7 +22,7 @@ from tests.service.events.conftest import (
     wire,
 )
 from tests.service.events.receiver import Receiver
-from tests.support.server import ServerProcess, boto_config
+from tests.support.server import ServerProcess
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +44,7 @@ def settled(server: ServerProcess, rule_arn: str, attempts: int) -> None:
 
 @pytest.fixture(scope="module")
 def events(server: ServerProcess) -> Any:
-    return boto3.client(
-        "events",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=ACCOUNT,
-        aws_secret_access_key="test",
-        config=boto_config(),
-    )
+    return server.client("events", access_key=ACCOUNT)
 
 
 def test_retries_after_the_receiver_fails_twice_on_the_business_clock(

@@ -153,14 +153,7 @@ def test_inline_quotas_from_the_environment(tmp_path_factory: pytest.TempPathFac
     )
     server.start()
     try:
-        kms = boto3.client(
-            "kms",
-            endpoint_url=server.endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=LOW_SYMMETRIC,
-            aws_secret_access_key="test",
-            config=boto_config(max_pool_connections=50),
-        )
+        kms = server.client("kms", access_key=LOW_SYMMETRIC, max_pool_connections=50)
         key = kms.create_key()["KeyMetadata"]["KeyId"]
         ok, throttled, seconds = timed_burst(lambda: kms.generate_data_key(KeyId=key, KeySpec="AES_256"), 12)
         assert throttled and 3 <= ok <= admissible(3, seconds)

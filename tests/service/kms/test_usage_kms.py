@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +145,19 @@ def test_the_cli_prints_the_same_report(used: dict[str, Any], server: ServerProc
     ]
     bad = subprocess.run(bad_command, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "12-digit" in bad.stderr
+
+
+def test_counts_made_just_before_a_shutdown_survive_it(tmp_path: Path, database_url_factory: Any) -> None:
+    """The meter writes what it counted when its worker stops, not only on its next pass."""
+    proc = ServerProcess(tmp_path / "data", database_url=database_url_factory()).start()
+    try:
+        kms = proc.client("kms", access_key=ACCOUNT)
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        for _ in range(20):
+            kms.encrypt(KeyId=key, Plaintext=b"x")
+        proc.stop()  # SIGTERM right away: well inside the meter's one-second pass
+        proc.start()
+        report: dict[str, Any] = usage(proc, account=ACCOUNT).json()
+        assert requests_counted(report, "Requests (symmetric") == 21
+    finally:
+        proc.stop()
