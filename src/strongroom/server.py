@@ -159,7 +159,7 @@ class StrongroomApp:
             )
         kernel.clock.advance(seconds)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, kernel.scheduler.run_due)
+        await loop.run_in_executor(self._executor, kernel.scheduler.run_all_due)
         return _json(200, {"now": _iso(kernel)})
 
 
